@@ -1,0 +1,308 @@
+"""The contract document: the pack's template filled with the order's frozen quote.
+
+Pure: no database. `render(ContractInput) -> bytes` is all the PDF job needs; everything it
+prints comes from its input, so the same input renders the same document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_percent
+
+from firstmile.contracts.pdf import ContractPdf, PageInfo, clean, isolate, ltr_isolate
+from firstmile.contracts.templating import fill
+from firstmile.kit.i18n import is_rtl, language_of, pick
+
+Rows = list[list[str]]
+Grid = tuple[list[str], Rows, list[int], list[bool]]
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    address: str = ""
+    registration_number: str = ""
+    vat_number: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class ContractInput:
+    contract_number: str
+    order_number: str
+    language: str
+    created_at: datetime
+    timezone: str
+    cooling_off_days: int
+    operator: Mapping[str, str]
+    customer: Party
+    snapshot: Mapping[str, Any]
+    template: Mapping[str, Any]  # a validated `contract.yaml` (ContractTemplateFile, as JSON)
+
+
+class Formats:
+    """Money, dates and percentages in the contract's language (Babel, CLDR data)."""
+
+    def __init__(self, language: str, currency: str) -> None:
+        self.locale = language_of(language)
+        self.currency = currency
+        self.rtl = is_rtl(language)
+
+    def money(self, amount: str | Decimal | None, *, unit: bool = False) -> str:
+        if amount is None:
+            return ""
+        value = Decimal(str(amount))
+        text = format_currency(
+            value, self.currency, locale=self.locale, decimal_quantization=not unit
+        )
+        return ltr_isolate(clean(text)) if self.rtl else text
+
+    def day(self, value: str | date) -> str:
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return format_date(day, format="long", locale=self.locale)
+
+    def percent(self, value: str | Decimal) -> str:
+        return format_percent(Decimal(str(value)) / 100, locale=self.locale)
+
+
+def clause_context(data: ContractInput, fmt: Formats) -> dict[str, Any]:
+    """What a template text may use; keep in step with `SAMPLE_CONTEXT`."""
+    snap = data.snapshot
+    totals, bills = snap.get("totals", {}), snap.get("bills", {})
+    local_day = data.created_at.astimezone(ZoneInfo(data.timezone)).date()
+    return {
+        "operator": {key: data.operator.get(key, "") for key in OPERATOR_KEYS},
+        "customer": {"name": data.customer.name, "address": data.customer.address},
+        "contract": {
+            "number": data.contract_number,
+            "order_number": data.order_number,
+            "date": fmt.day(local_day),
+        },
+        "offer": {
+            "start_date": fmt.day(snap["start_date"]),
+            "currency": snap["currency"],
+            "one_time_total": fmt.money(totals.get("one_time", {}).get("gross")),
+            "monthly_total": fmt.money(totals.get("monthly", {}).get("gross")),
+            "first_bill_total": fmt.money(bills.get("first", {}).get("gross")),
+            "regular_bill_total": fmt.money(bills.get("regular", {}).get("gross")),
+        },
+        "cooling_off_days": data.cooling_off_days,
+    }
+
+
+OPERATOR_KEYS = (
+    "legal_name",
+    "address",
+    "registration_number",
+    "vat_number",
+    "support_email",
+    "support_phone",
+)
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "operator": dict.fromkeys(OPERATOR_KEYS, "x"),
+    "customer": {"name": "x", "address": "x"},
+    "contract": {"number": "x", "order_number": "x", "date": "x"},
+    "offer": dict.fromkeys(
+        (
+            "start_date",
+            "currency",
+            "one_time_total",
+            "monthly_total",
+            "first_bill_total",
+            "regular_bill_total",
+        ),
+        "x",
+    ),
+    "cooling_off_days": 14,
+}
+
+
+def render(data: ContractInput) -> bytes:
+    """The unsigned contract PDF."""
+    lang = language_of(data.language)
+    tpl = data.template
+    fmt = Formats(lang, data.snapshot["currency"])
+    ctx = clause_context(data, fmt)
+    if fmt.rtl:
+        ctx = _isolated(ctx)
+    label = _labels(tpl["labels"], lang, ctx)
+    title = fill(pick(tpl["title"], lang), ctx, where="title")
+    pdf = ContractPdf(
+        PageInfo(lang, title, data.operator.get("legal_name", ""), label["page"], data.created_at)
+    )
+    pdf.add_page()
+    pdf.heading(title, size=16)
+    pdf.paragraph(
+        f"{label['contract_number']}: {data.contract_number}    "
+        f"{label['order_number']}: {data.order_number}    "
+        f"{label['date']}: {ctx['contract']['date']}",
+        size=8.5,
+    )
+    pdf.paragraph(fill(pick(tpl["intro"], lang), ctx, where="intro"))
+    for i, sec in enumerate(tpl["sections"]):
+        pdf.heading(fill(pick(sec["title"], lang), ctx, where=f"sections.{i}.title"))
+        for j, clause in enumerate(sec.get("clauses", [])):
+            pdf.paragraph(fill(pick(clause, lang), ctx, where=f"sections.{i}.clauses.{j}"))
+        if sec.get("table"):
+            header, rows, widths, numeric = TABLES[sec["table"]](data, fmt, label, lang)
+            if rows:
+                pdf.grid(header, rows, widths, numeric=numeric)
+    pdf.ln(4)
+    pdf.paragraph(label["signature"], size=8.5)
+    return bytes(pdf.output())
+
+
+def _isolated(value: Any) -> Any:
+    """Every text value of a placeholder context wrapped in a bidi isolate (RTL pages)."""
+    if isinstance(value, dict):
+        return {key: _isolated(item) for key, item in value.items()}
+    return isolate(value) if isinstance(value, str) else value
+
+
+def _labels(
+    texts: Mapping[str, Mapping[str, str]], lang: str, ctx: dict[str, Any]
+) -> dict[str, str]:
+    """Every label filled, except `remaining_monthly`, filled per term with its percent."""
+    return {
+        key: pick(value, lang)
+        if key == "remaining_monthly"
+        else fill(pick(value, lang), ctx, where=f"labels.{key}")
+        for key, value in texts.items()
+    }
+
+
+def _parties(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
+    op, cu = data.operator, data.customer
+    contact = " · ".join(v for v in (op.get("support_email"), op.get("support_phone")) if v)
+    rows = [
+        [label["name"], op.get("legal_name", ""), cu.name],
+        [label["address"], op.get("address", ""), cu.address],
+        [label["registration_number"], op.get("registration_number", ""), cu.registration_number],
+        [label["vat_number"], op.get("vat_number", ""), cu.vat_number],
+        [label["contact"], contact, cu.contact],
+    ]
+    rows = [r for r in rows if r[1] or r[2]]
+    return ["", label["operator"], label["customer"]], rows, [26, 50, 50], []
+
+
+def _lines(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
+    names = _item_names(data.snapshot, lang)
+    rows: Rows = []
+    for line in data.snapshot.get("lines", []):
+        name = pick(line.get("names") or {}, lang) or line.get("name", "")
+        item = names.get(line.get("item"), "")
+        charge = label["one_time"] if line["charge"] == "one_time" else label["monthly"]
+        money = [fmt.money(line[k]) for k in ("net", "tax", "gross")]
+        rows.append([f"{item}: {name}" if item else name, charge, *money])
+    totals = data.snapshot.get("totals", {})
+    for key in ("one_time", "monthly"):
+        if key in totals:
+            t = totals[key]
+            rows.append(["Σ", label[key], *(fmt.money(t[k]) for k in ("net", "tax", "gross"))])
+    header = [label["item"], "", label["net"], label["tax"], label["gross"]]
+    return header, rows, [62, 22, 26, 22, 26], [False, False, True, True, True]
+
+
+def _usage(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
+    rows: Rows = []
+    for item in data.snapshot.get("items", []):
+        for rate in item.get("usage_rates", []):
+            name = pick(rate.get("names") or {}, lang) or rate.get("name", "")
+            window = rate.get("window")
+            hours = f"{window['hours_from']:02d}–{window['hours_to']:02d}" if window else ""
+            gross = fmt.money(rate["unit_gross"], unit=True)
+            unit = rate.get("unit") or ""
+            per_unit = f"{gross} / {unit}" if unit else gross
+            rows.append([name, hours, ltr_isolate(per_unit) if fmt.rtl else per_unit])
+    return (
+        [label["usage"], label["period"], label["unit_price"]],
+        rows,
+        [80, 30, 50],
+        [
+            False,
+            False,
+            True,
+        ],
+    )
+
+
+def _features(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
+    rows: Rows = []
+    for item in data.snapshot.get("items", []):
+        for feat in item.get("features", []):
+            name = pick(feat.get("names") or {}, lang) or feat.get("name", "")
+            price = fmt.money(feat["monthly_net"]) if feat.get("monthly_net") else ""
+            state = label["state_on"] if feat.get("on") else label["state_off"]
+            switch = label["switchable"] if feat.get("switchable") else label["none"]
+            rows.append([name, state, switch, price])
+    header = [label["feature"], "", label["switchable"], f"{label['monthly']} ({label['net']})"]
+    return header, rows, [70, 22, 36, 32], [False, False, False, True]
+
+
+def _bills(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
+    bills = data.snapshot.get("bills") or {}
+    rows: Rows = []
+    first = bills.get("first")
+    if first:
+        period = f"{fmt.day(first['period_start'])} – {fmt.day(first['period_end'])}"
+        rows.append([label["first_bill"], period, *(fmt.money(first[k]) for k in _AMOUNTS)])
+    regular = bills.get("regular")
+    if regular:
+        rows.append([label["regular_bill"], "", *(fmt.money(regular[k]) for k in _AMOUNTS)])
+    header = ["", label["period"], label["net"], label["tax"], label["gross"]]
+    return header, rows, [40, 56, 22, 20, 22], [False, False, True, True, True]
+
+
+_AMOUNTS = ("net", "tax", "gross")
+
+
+def _terms(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
+    rows: Rows = []
+    for item in data.snapshot.get("items", []):
+        terms = item.get("terms") or {}
+        name = pick(item.get("names") or {}, lang) or item.get("name", "")
+        rows.append(
+            [
+                name,
+                str(terms.get("minimum_term_months", 0)),
+                str(terms.get("notice_days", 0)),
+                _early_termination(terms.get("early_termination") or {}, fmt, label),
+            ]
+        )
+    header = [label["item"], label["minimum_term"], label["notice"], label["early_termination"]]
+    return header, rows, [48, 30, 30, 52], [False, True, True, False]
+
+
+def _early_termination(rule: Mapping[str, Any], fmt: Formats, label: dict[str, str]) -> str:
+    if rule.get("rule") == "fixed":
+        return fmt.money(rule.get("amount"))
+    if rule.get("rule") == "remaining_monthly" and rule.get("percent"):
+        percent = fmt.percent(rule["percent"])
+        return fill(
+            label["remaining_monthly"], {"percent": percent}, where="labels.remaining_monthly"
+        )
+    return label["none"]
+
+
+def _item_names(snapshot: Mapping[str, Any], lang: str) -> dict[int, str]:
+    items = snapshot.get("items", [])
+    if len(items) < 2:
+        return {}
+    return {it["index"]: pick(it.get("names") or {}, lang) or it.get("name", "") for it in items}
+
+
+TABLES: dict[str, Callable[[ContractInput, Formats, dict[str, str], str], Grid]] = {
+    "parties": _parties,
+    "lines": _lines,
+    "usage": _usage,
+    "features": _features,
+    "bills": _bills,
+    "terms": _terms,
+}

@@ -1,0 +1,221 @@
+"""The simple electronic signature: a one-time code to a verified address, then `sign`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from datetime import timedelta
+from typing import Any
+
+from firstmile.auth.scopes import Actor
+from firstmile.contracts import events, sealing
+from firstmile.contracts import repository as repo
+from firstmile.contracts.errors import ContractNotReady, ContractStateConflict, NoVerifiedContact
+from firstmile.contracts.models import (
+    Contract,
+    ContractStatus,
+    Signature,
+    SignatureChannel,
+    SignatureRequest,
+)
+from firstmile.contracts.service.preparation import record_event
+from firstmile.contracts.service.seal import SEAL_JOB
+from firstmile.customers import service as customers_service
+from firstmile.kit import jobs, otp
+from firstmile.kit.db import Session
+from firstmile.kit.errors import Conflict, InvalidInput, NotFound
+from firstmile.kit.time import utcnow
+from firstmile.messaging import service as messaging_service
+from firstmile.messaging.models import MessageStatus
+from firstmile.packs import loader as packs
+
+SIGNATURE_PURPOSE = "contract_signature"
+_WHAT = {SignatureChannel.EMAIL: "email address", SignatureChannel.SMS: "mobile number"}
+
+
+def mask_address(address: str) -> str:
+    """e***@example.com, +420*******56: enough for the customer to recognise, no more."""
+    if "@" in address:
+        local, _, domain = address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    keep = 4 if address.startswith("+") else 2
+    return address[:keep] + "*" * max(len(address) - keep - 2, 0) + address[-2:]
+
+
+def _channel(value: str) -> SignatureChannel:
+    try:
+        return SignatureChannel(value)
+    except ValueError:
+        raise InvalidInput("must be 'email' or 'sms'", field="channel") from None
+
+
+def _ensure_ready(contract: Contract) -> None:
+    if contract.status == ContractStatus.READY:
+        return
+    if contract.status == ContractStatus.PREPARING:
+        raise ContractNotReady("the contract document is still being prepared; retry shortly")
+    if contract.status == ContractStatus.VOID:
+        raise ContractStateConflict("the contract is void: its order was cancelled")
+    raise ContractStateConflict("the contract is already signed")
+
+
+def request_signature(
+    db: Session, contract_id: str, *, channel: str, actor: Actor
+) -> SignatureRequest:
+    """Send a fresh one-time code to the customer's verified email or mobile number."""
+    the_channel = _channel(channel)
+    contract = repo.find(db, contract_id, for_update=True)
+    if contract is None:
+        raise NotFound("contract", contract_id)
+    _ensure_ready(contract)
+    address = customers_service.contact_for(db, contract.customer_id, the_channel.value)
+    if not address:
+        raise NoVerifiedContact(
+            f"the customer has no verified {_WHAT[the_channel]}; verify one or use the other "
+            "channel",
+            field="channel",
+        )
+    settings = sealing.current_settings()
+    code = otp.issue(
+        db,
+        purpose=SIGNATURE_PURPOSE,
+        subject_id=contract.id,
+        ttl_seconds=settings.otp_ttl_seconds,
+        max_attempts=settings.otp_max_attempts,
+        max_per_hour=settings.otp_max_per_hour,
+    )
+    request = SignatureRequest(
+        contract_id=contract.id,
+        channel=the_channel,
+        masked_address=mask_address(address),
+        expires_at=utcnow() + timedelta(seconds=settings.otp_ttl_seconds),
+        requested_by=actor.ref,
+    )
+    db.add(request)
+    db.flush()
+    request.message_id = _send_code(db, contract, request, code, address, actor)
+    db.flush()
+    record_event(
+        db,
+        events.CONTRACT_SIGNATURE_REQUESTED,
+        contract,
+        actor,
+        channel=str(the_channel),
+        masked_address=request.masked_address,
+        message_id=request.message_id,
+    )
+    return request
+
+
+def _send_code(
+    db: Session,
+    contract: Contract,
+    request: SignatureRequest,
+    code: str,
+    address: str,
+    actor: Actor,
+) -> str:
+    meta = packs.current_meta(db)
+    template = repo.template_for(db, meta.code)
+    if template is None:
+        raise Conflict("the operator pack has no contract template")
+    texts = _message_texts(template.content["signature_message"])
+    minutes = max(math.ceil((request.expires_at - utcnow()).total_seconds() / 60), 1)
+    message = messaging_service.send(
+        db,
+        customer_id=contract.customer_id,
+        purpose=SIGNATURE_PURPOSE,
+        channel=request.channel.value,
+        texts=texts,
+        data={
+            "code": code,
+            "minutes": minutes,
+            "operator": meta.operator.get("legal_name", meta.name),
+            "contract_number": contract.id,
+        },
+        idempotency_key=f"{SIGNATURE_PURPOSE}:{request.id}",
+        klass="transactional",
+        actor=actor,
+        recipient=address,
+        sensitive=True,
+    )
+    if message.status == MessageStatus.SUPPRESSED:
+        raise Conflict(
+            f"the customer does not accept service messages by {request.channel}",
+            field="channel",
+        )
+    return message.id
+
+
+def _message_texts(source: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """{locale: {"subject", "body"}} as messaging wants it, from the pack's per-part maps."""
+    locales = set(source["subject"]) | set(source["body"])
+    return {
+        loc: {"subject": source["subject"].get(loc, ""), "body": source["body"].get(loc, "")}
+        for loc in sorted(locales)
+    }
+
+
+def sign(
+    db: Session,
+    contract_id: str,
+    *,
+    code: str,
+    ip: str | None,
+    user_agent: str | None,
+    actor: Actor,
+) -> Contract:
+    """Accept the customer's signature with the current code; `ready` -> `signed`."""
+    contract = repo.find(db, contract_id, for_update=True, with_pdfs=True)
+    if contract is None:
+        raise NotFound("contract", contract_id)
+    _ensure_ready(contract)
+    cleaned = code.strip()
+    if not cleaned.isdigit() or not 4 <= len(cleaned) <= 10:
+        raise InvalidInput("must be the 4 to 10 digit code we sent", field="code")
+    request = repo.latest_request(db, contract.id)
+    if request is None:
+        raise Conflict("no code has been requested; ask for one first")
+    otp.verify(db, purpose=SIGNATURE_PURPOSE, subject_id=contract.id, code=cleaned)
+    digest = _document_hash(contract)
+    customer = customers_service.get_customer(db, contract.customer_id)
+    now = utcnow()
+    db.add(
+        Signature(
+            contract_id=contract.id,
+            customer_id=customer.id,
+            signer_name=customer.display_name,
+            actor=actor.ref,
+            signed_at=now,
+            ip=(ip or None) and ip[:64],
+            user_agent=(user_agent or None) and user_agent[:500],
+            channel=request.channel,
+            masked_address=request.masked_address,
+            request_id=request.id,
+            document_sha256=digest,
+        )
+    )
+    contract.status, contract.signed_at = ContractStatus.SIGNED, now
+    db.flush()
+    record_event(db, events.CONTRACT_SIGNED, contract, actor, document_sha256=digest)
+    jobs.enqueue(db, SEAL_JOB, {"contract_id": contract.id}, key=f"{SEAL_JOB}:{contract.id}")
+    return contract
+
+
+def _document_hash(contract: Contract) -> str:
+    """SHA-256 of the exact unsigned bytes; they must still be the ones rendered."""
+    pdf = contract.unsigned_pdf or b""
+    digest = hashlib.sha256(pdf).hexdigest()
+    if not pdf or not hmac.compare_digest(digest, contract.unsigned_sha256 or ""):
+        raise ContractStateConflict("the contract document changed after it was rendered")
+    return digest
+
+
+def get_signature(db: Session, contract_id: str) -> Signature:
+    if repo.find(db, contract_id) is None:
+        raise NotFound("contract", contract_id)
+    signature = repo.signature_of(db, contract_id)
+    if signature is None:
+        raise NotFound("signature of contract", contract_id)
+    return signature

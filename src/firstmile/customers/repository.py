@@ -1,0 +1,203 @@
+"""Every query of the customers domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+
+from firstmile.customers.models import (
+    Account,
+    Channel,
+    Consent,
+    ConsentPurpose,
+    ContactKind,
+    ContactMedium,
+    Customer,
+)
+from firstmile.kit.db import Session
+
+
+def find(db: Session, customer_id: str) -> Customer | None:
+    return db.get(Customer, customer_id)
+
+
+def find_for_update(db: Session, customer_id: str) -> Customer | None:
+    return db.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
+
+
+def accounts_of(db: Session, customer_id: str) -> list[Account]:
+    return list(
+        db.scalars(
+            select(Account).where(Account.customer_id == customer_id).order_by(Account.number)
+        )
+    )
+
+
+def find_account(db: Session, account_id: str) -> Account | None:
+    return db.get(Account, account_id)
+
+
+def account_for_update(db: Session, account_id: str) -> Account | None:
+    return db.scalar(select(Account).where(Account.id == account_id).with_for_update())
+
+
+def account_number_taken(db: Session, number: str) -> bool:
+    return db.scalar(select(Account.id).where(Account.number == number)) is not None
+
+
+def media_of(db: Session, customer_id: str) -> list[ContactMedium]:
+    return list(
+        db.scalars(
+            select(ContactMedium)
+            .where(ContactMedium.customer_id == customer_id)
+            .order_by(ContactMedium.kind, ContactMedium.preferred.desc(), ContactMedium.created_at)
+        )
+    )
+
+
+def find_medium(db: Session, customer_id: str, medium_id: str) -> ContactMedium | None:
+    medium = db.get(ContactMedium, medium_id)
+    return medium if medium is not None and medium.customer_id == customer_id else None
+
+
+def clear_preferred(db: Session, customer_id: str, kind: ContactKind, *, keep: str) -> None:
+    db.execute(
+        update(ContactMedium)
+        .where(
+            ContactMedium.customer_id == customer_id,
+            ContactMedium.kind == kind,
+            ContactMedium.id != keep,
+        )
+        .values(preferred=False)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def delete_medium(db: Session, medium: ContactMedium) -> None:
+    db.execute(delete(ContactMedium).where(ContactMedium.id == medium.id))
+    db.expunge(medium)
+
+
+def verified_media(
+    db: Session, customer_id: str, kind: ContactKind, phone_types: tuple[str, ...] = ()
+) -> list[ContactMedium]:
+    """Verified media of a kind, the preferred one first, then the most recently verified."""
+    query = select(ContactMedium).where(
+        ContactMedium.customer_id == customer_id,
+        ContactMedium.kind == kind,
+        ContactMedium.verified_at.is_not(None),
+    )
+    if phone_types:
+        query = query.where(ContactMedium.phone_type.in_(phone_types))
+    query = query.order_by(ContactMedium.preferred.desc(), ContactMedium.verified_at.desc())
+    return list(db.scalars(query))
+
+
+def preferred_postal(db: Session, customer_id: str) -> ContactMedium | None:
+    return db.scalar(
+        select(ContactMedium)
+        .where(ContactMedium.customer_id == customer_id, ContactMedium.kind == ContactKind.POSTAL)
+        .order_by(ContactMedium.preferred.desc(), ContactMedium.created_at)
+        .limit(1)
+    )
+
+
+def current_consent(
+    db: Session, customer_id: str, purpose: ConsentPurpose | str, channel: Channel | str
+) -> Consent | None:
+    return db.scalar(
+        select(Consent)
+        .where(
+            Consent.customer_id == customer_id,
+            Consent.purpose == purpose,
+            Consent.channel == channel,
+        )
+        .order_by(Consent.version.desc())
+        .limit(1)
+    )
+
+
+def current_consents(db: Session, customer_id: str) -> list[Consent]:
+    """The latest row of each (purpose, channel) of the customer."""
+    latest = (
+        select(Consent.purpose, Consent.channel, func.max(Consent.version).label("version"))
+        .where(Consent.customer_id == customer_id)
+        .group_by(Consent.purpose, Consent.channel)
+        .subquery()
+    )
+    return list(
+        db.scalars(
+            select(Consent)
+            .join(
+                latest,
+                (Consent.purpose == latest.c.purpose)
+                & (Consent.channel == latest.c.channel)
+                & (Consent.version == latest.c.version),
+            )
+            .where(Consent.customer_id == customer_id)
+            .order_by(Consent.purpose, Consent.channel)
+        )
+    )
+
+
+def consent_history(db: Session, customer_id: str) -> list[Consent]:
+    return list(
+        db.scalars(
+            select(Consent)
+            .where(Consent.customer_id == customer_id)
+            .order_by(Consent.recorded_at, Consent.purpose, Consent.channel, Consent.version)
+        )
+    )
+
+
+def _search(
+    *, email: str | None, phone: str | None, name: str | None, account_number: str | None
+) -> Select[Any]:
+    query = select(Customer)
+    if email is not None or phone is not None:
+        media = select(ContactMedium.customer_id)
+        if email is not None:
+            media = media.where(
+                ContactMedium.kind == ContactKind.EMAIL,
+                func.lower(ContactMedium.value) == email.lower(),
+            )
+        if phone is not None:
+            media = media.where(
+                ContactMedium.kind == ContactKind.PHONE, ContactMedium.value == phone
+            )
+        query = query.where(Customer.id.in_(media))
+    if account_number is not None:
+        owners = select(Account.customer_id).where(Account.number == account_number)
+        query = query.where(Customer.id.in_(owners))
+    if name is not None:
+        escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        full = func.lower(
+            func.coalesce(Customer.given_name, "") + " " + func.coalesce(Customer.family_name, "")
+        )
+        query = query.where(
+            or_(
+                full.like(pattern, escape="\\"),
+                func.lower(Customer.legal_name).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def search(
+    db: Session,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+    account_number: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Customer], int]:
+    query = _search(email=email, phone=phone, name=name, account_number=account_number)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = db.scalars(
+        query.order_by(Customer.created_at.desc(), Customer.id).offset(offset).limit(limit)
+    )
+    return list(page), total

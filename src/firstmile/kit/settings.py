@@ -1,0 +1,64 @@
+"""The one settings object. Every value comes from `FIRSTMILE_*` variables or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIRSTMILE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///firstmile.db",
+        description="SQLAlchemy URL: a SQLite file (embedded) or postgresql+psycopg://...",
+    )
+    data_dir: Path = Field(
+        default=Path("firstmile-data"),
+        description="Where generated files live: contracts, the demo sealing certificate.",
+    )
+    pack: str = Field(default="telco", description="Operator pack loaded on first start.")
+    base_url: str = "http://127.0.0.1:8000"
+    db_pool_size: int = 20
+    worker_batch_size: int = 50
+    worker_poll_seconds: float = 0.5
+    run_worker_in_process: bool = True
+    # Contract sealing: a PKCS#12 file with the operator's certificate; empty = demo certificate.
+    sealing_pkcs12_path: Path | None = None
+    sealing_pkcs12_password: str = ""
+    # Network simulator: how long service orders take and how often they fail.
+    simulator_latency_seconds: float = 2.0
+    simulator_temporary_failure_rate: float = 0.0
+    simulator_permanent_failure_rate: float = 0.0
+    # Network adapter for service orders: "simulator" (shipped) or "tmf641" (POST to network_url).
+    network_adapter: str = "simulator"
+    network_url: str = ""
+    otp_ttl_seconds: int = 600
+    otp_max_attempts: int = 5
+    otp_max_per_hour: int = 5
+    # Messaging: which adapter delivers each channel. The simulator needs nothing installed.
+    messaging_email_adapter: Literal["simulator", "smtp"] = "simulator"
+    messaging_sms_adapter: Literal["simulator", "http_gateway"] = "simulator"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10.0
+    smtp_sender: str = "firstmile <no-reply@firstmile.invalid>"
+    smtp_message_id_domain: str = "firstmile.invalid"
+    sms_gateway_url: str = ""
+    # JSON body; string values may hold {to}, {text}, {sender}, {reference} placeholders.
+    sms_gateway_body_template: str = '{"to": "{to}", "text": "{text}", "from": "{sender}"}'
+    sms_gateway_token: str = Field(default="", description="Sent as 'Authorization: Bearer'.")
+    sms_gateway_timeout_seconds: float = 10.0
+    sms_sender: str = "firstmile"
+    log_level: str = "INFO"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment now (never at import time); keyword overrides win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Channel adapters: one protocol (`base.ChannelAdapter`), one plug-in folder per channel."""

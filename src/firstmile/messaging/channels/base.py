@@ -1,0 +1,39 @@
+"""The one protocol every channel adapter implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from firstmile.messaging.models import Message
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """The provider accepted the message; its own id for it, when it gives one."""
+
+    provider_message_id: str | None = None
+
+
+class DeliveryError(Exception):
+    """A delivery did not happen; subclasses say whether retrying can help."""
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """Worth retrying later: timeouts, connection refused, 4xx SMTP replies, 5xx HTTP answers."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help: a rejected recipient, a refused request, a misconfiguration."""
+
+
+class ChannelAdapter(Protocol):
+    """Hands one rendered message to a provider.
+
+    `deliver` returns once the provider accepted the message, or raises one of the two
+    errors above. It must not touch the message row: the delivery job owns its state.
+    """
+
+    name: str
+
+    def deliver(self, message: Message) -> DeliveryResult: ...

@@ -1,0 +1,76 @@
+"""Message requests and what the simulator channel "sent"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from firstmile.kit.db import Base, IdMixin, TimestampMixin
+from firstmile.kit.time import utcnow
+
+REDACTED = "[redacted after delivery]"
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"  # waiting for the delivery job
+    SENT = "sent"  # handed to the provider (SMTP server, SMS gateway, simulator)
+    FAILED = "failed"  # permanent failure, or temporary ones until the retries ran out
+    SUPPRESSED = "suppressed"  # not sent: no consent
+
+
+class MessageClass(StrEnum):
+    TRANSACTIONAL = "transactional"
+    MARKETING = "marketing"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class Message(IdMixin, TimestampMixin, Base):
+    """One message to one customer on one channel, rendered in the customer's locale.
+
+    `sensitive` messages (they carry a one-time code) have their bodies redacted once the
+    delivery is over, and the API never shows them.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_customer", "customer_id", "created_at"),)
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    purpose: Mapped[str] = mapped_column(String(60))
+    klass: Mapped[MessageClass] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(String(16))
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[MessageStatus] = mapped_column(String(16), default=MessageStatus.QUEUED)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    requested_by: Mapped[str] = mapped_column(String(120))
+    attempts: Mapped[int] = mapped_column(default=0)
+    provider_message_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class SimulatedDelivery(IdMixin, Base):
+    """What the simulator channel "delivered": readable by admins for demos and tests."""
+
+    __tablename__ = "simulated_deliveries"
+    __table_args__ = (Index("ix_simulated_deliveries_customer", "customer_id", "delivered_at"),)
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), unique=True)
+    customer_id: Mapped[str] = mapped_column(String(36))
+    channel: Mapped[Channel] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow)

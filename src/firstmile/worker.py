@@ -1,0 +1,76 @@
+"""The worker loop: runs due jobs until told to stop. In-process (SQLite) or `firstmile worker`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from firstmile.kit import jobs
+from firstmile.kit.registry import load_job_handlers
+
+log = logging.getLogger("firstmile.worker")
+
+
+def run_once(sessions: sessionmaker[Session], *, batch_size: int) -> int:
+    """One batch in one transaction; returns how many jobs ran."""
+    with sessions() as db:
+        count = jobs.run_due(db, batch_size=batch_size)
+        db.commit()
+        return count
+
+
+def run_until_idle(
+    sessions: sessionmaker[Session], *, batch_size: int = 50, limit: int = 10_000
+) -> int:
+    """Drain every job due now (tests and CLI); returns how many ran."""
+    total = 0
+    while total < limit:
+        ran = run_once(sessions, batch_size=batch_size)
+        if ran == 0:
+            return total
+        total += ran
+    return total
+
+
+def run_forever(
+    sessions: sessionmaker[Session],
+    stop: threading.Event,
+    *,
+    batch_size: int = 50,
+    poll_seconds: float = 0.5,
+) -> None:
+    """Loop until `stop` is set; finishes the batch in hand first (graceful shutdown)."""
+    load_job_handlers()
+    log.info("worker started")
+    while not stop.is_set():
+        try:
+            ran = run_once(sessions, batch_size=batch_size)
+        except OperationalError as exc:
+            log.warning("worker batch failed, retrying: %s", exc.orig)
+            ran = 0
+        if ran == 0:
+            stop.wait(poll_seconds)
+    log.info("worker stopped")
+
+
+def start_in_thread(
+    sessions: sessionmaker[Session], *, batch_size: int, poll_seconds: float
+) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_forever,
+        args=(sessions, stop),
+        kwargs={"batch_size": batch_size, "poll_seconds": poll_seconds},
+        name="firstmile-worker",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop
+
+
+def wait_for_jobs(seconds: float) -> None:
+    time.sleep(seconds)

@@ -1,0 +1,103 @@
+"""The contract PDF: every language renders, with its fonts embedded and its text present."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firstmile.contracts.document import render
+from firstmile.packs import loader
+from tests.factories import contracts as factories
+
+POPPLER = shutil.which("pdftotext") is not None
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    pack = loader.validate("telco")
+    return dict(pack.parts["contract"][0][1].model_dump(mode="json"))
+
+
+@pytest.fixture(scope="module")
+def pdfs(template: dict[str, Any]) -> dict[str, bytes]:
+    return {
+        lang: render(factories.contract_input(template, language=lang))
+        for lang in factories.LOCALES
+    }
+
+
+def _fonts(pdf: bytes) -> set[str]:
+    """Embedded font names (/FontName /ABCDEF+Name) and whether each has its program."""
+    return {m.decode() for m in re.findall(rb"/FontName\s*/[A-Z]{6}\+([A-Za-z0-9-]+)", pdf)}
+
+
+def _text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+@pytest.mark.parametrize("lang", factories.LOCALES)
+def test_renders_a_pdf_in_every_language(pdfs: dict[str, bytes], lang: str) -> None:
+    pdf = pdfs[lang]
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+    assert b"/FontFile2" in pdf  # the TrueType programs are embedded, not referenced
+
+
+def test_japanese_contract_embeds_a_japanese_font(pdfs: dict[str, bytes]) -> None:
+    assert "DroidSansFallback" in _fonts(pdfs["ja"])
+
+
+def test_arabic_contract_embeds_the_arabic_font(pdfs: dict[str, bytes]) -> None:
+    assert {"FirstmileArabic", "FirstmileArabicBold"} <= _fonts(pdfs["ar"])
+
+
+def test_arabic_contract_declares_its_language(pdfs: dict[str, bytes]) -> None:
+    assert b"/Lang (ar)" in pdfs["ar"]
+
+
+@pytest.mark.skipif(not POPPLER, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["Contract for electronic communications services", "within 14 days"]),
+        ("ja", ["電気通信サービス契約書", "14日以内"]),
+        ("cs", ["Smlouva o poskytování služeb", "1 001,88 Kč", "10. března 2026"]),
+        ("sv", ["Avtal om elektroniska kommunikationstjänster", "Ångerrätt"]),
+        ("ar", ["حق الانسحاب", "14"]),
+    ],
+)
+def test_contract_text_is_extractable(
+    pdfs: dict[str, bytes], tmp_path: Path, lang: str, expected: list[str]
+) -> None:
+    text = _text(pdfs[lang], tmp_path).replace("\u00a0", " ")
+    for fragment in expected:
+        assert fragment in text, fragment
+
+
+@pytest.mark.skipif(not POPPLER, reason="pdftotext (poppler-utils) is not installed")
+def test_contract_prints_customer_operator_and_terms(
+    pdfs: dict[str, bytes], tmp_path: Path
+) -> None:
+    text = _text(pdfs["en"], tmp_path)
+    assert "Eva Nováková" in text
+    assert "Firstmile Telco s.r.o." in text
+    assert "20% of the monthly fees left in the minimum term" in text
+    assert "CZK1,001.88" in text  # Babel's en format for the regular bill
+
+
+@pytest.mark.skipif(not POPPLER, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize(("lang", "label"), [("en", "Page"), ("ja", "ページ"), ("ar", "صفحة")])
+def test_every_page_shows_its_number_and_the_total(
+    pdfs: dict[str, bytes], tmp_path: Path, lang: str, label: str
+) -> None:
+    text = _text(pdfs[lang], tmp_path)
+    assert label in text
+    assert re.search(r"1/[1-9]", text)

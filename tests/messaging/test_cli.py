@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from firstmile.auth.scopes import SYSTEM
+from firstmile.cli import app
+from firstmile.kit.settings import Settings
+from firstmile.messaging import service
+from tests.conftest import RunJobs
+from tests.factories.messaging import SIGNATURE_TEXTS, customer
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FIRSTMILE_DATABASE_URL", settings.database_url)
+
+
+@pytest.mark.usefixtures("env")
+def test_outbox_prints_the_simulated_deliveries(db: Session, run_jobs: RunJobs) -> None:
+    eva = customer(db, language="sv")
+    service.send(
+        db,
+        customer_id=eva.id,
+        purpose="contact_verification",
+        channel="email",
+        texts=SIGNATURE_TEXTS,
+        data={"code": "314159"},
+        idempotency_key="cli-1",
+        klass="transactional",
+        actor=SYSTEM,
+    )
+    db.commit()
+    run_jobs()
+    result = CliRunner().invoke(app, ["messaging", "outbox", eva.id])
+    assert result.exit_code == 0, result.output
+    [delivery] = json.loads(result.output)["deliveries"]
+    assert delivery["body_text"] == "Din kod är 314159."
+
+
+@pytest.mark.usefixtures("env", "db")
+def test_outbox_of_unknown_customer_fails() -> None:
+    result = CliRunner().invoke(app, ["messaging", "outbox", "nope"])
+    assert result.exit_code == 1

@@ -1,0 +1,157 @@
+"""The TMF641 HTTP adapter against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firstmile.provisioning.adapters import PermanentNetworkError, TemporaryNetworkError
+from firstmile.provisioning.adapters.tmf641 import Tmf641HttpAdapter, tmf641_order
+from firstmile.provisioning.models import FalloutCase, ServiceOrderStatus
+from tests.conftest import RunJobs
+from tests.factories.provisioning import count_events
+from tests.provisioning.helpers import report, service_orders, start_order
+
+
+class Network:
+    """What the fake network answers next, and what it received."""
+
+    def __init__(self) -> None:
+        self.status = 201
+        self.delay = 0.0
+        self.received: list[dict[str, Any]] = []
+
+
+@pytest.fixture
+def network() -> Iterator[tuple[Network, str]]:
+    state = Network()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.received.append(json.loads(body))
+            time.sleep(state.delay)
+            answer = json.dumps({"id": "NET-42", "state": "acknowledged"}).encode()
+            try:
+                self.send_response(state.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+            except BrokenPipeError:  # the client timed out, as the test wanted
+                return
+
+        def log_message(self, *_args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield (
+        state,
+        f"http://127.0.0.1:{server.server_address[1]}/tmf-api/serviceOrdering/v4/serviceOrder",
+    )
+    server.shutdown()
+    server.server_close()
+
+
+DATA = {
+    "id": "so-1",
+    "kind": "sim_activation",
+    "attempt": 1,
+    "order_id": "o-1",
+    "customer_id": "c-1",
+    "service_id": "s-1",
+    "data": {"sim_type": "physical"},
+}
+
+
+def test_tmf641_document_carries_our_id_and_characteristics() -> None:
+    doc = tmf641_order(DATA)
+    assert doc["externalId"] == "so-1"
+    item = doc["serviceOrderItem"][0]
+    assert item["action"] == "add"
+    assert item["service"]["serviceSpecification"]["id"] == "sim_activation"
+    assert {"name": "sim_type", "valueType": "string", "value": "physical"} in item["service"][
+        "serviceCharacteristic"
+    ]
+
+
+def test_accepted_order_returns_the_network_reference(network: tuple[Network, str]) -> None:
+    state, url = network
+    receipt = Tmf641HttpAdapter(url).submit(DATA)
+    assert receipt.external_ref == "NET-42"
+    assert state.received[0]["@type"] == "ServiceOrder"
+
+
+def test_503_is_temporary(network: tuple[Network, str]) -> None:
+    state, url = network
+    state.status = 503
+    with pytest.raises(TemporaryNetworkError):
+        Tmf641HttpAdapter(url).submit(DATA)
+
+
+def test_400_is_permanent(network: tuple[Network, str]) -> None:
+    state, url = network
+    state.status = 400
+    with pytest.raises(PermanentNetworkError):
+        Tmf641HttpAdapter(url).submit(DATA)
+
+
+def test_timeout_is_temporary(network: tuple[Network, str]) -> None:
+    state, url = network
+    state.delay = 0.5
+    with pytest.raises(TemporaryNetworkError):
+        Tmf641HttpAdapter(url, timeout=httpx.Timeout(0.1)).submit(DATA)
+
+
+def test_unreachable_network_is_temporary() -> None:
+    with pytest.raises(TemporaryNetworkError):
+        Tmf641HttpAdapter("http://127.0.0.1:9/nowhere").submit(DATA)
+
+
+def test_submission_job_uses_the_configured_http_network(
+    network: tuple[Network, str],
+    sessions: sessionmaker[Session],
+    db: Session,
+    run_jobs: RunJobs,
+    simulator_settings: pytest.MonkeyPatch,
+) -> None:
+    state, url = network
+    simulator_settings.setenv("FIRSTMILE_NETWORK_ADAPTER", "tmf641")
+    simulator_settings.setenv("FIRSTMILE_NETWORK_URL", url)
+    placed = start_order(sessions, "mobile-plain")
+    run_jobs()
+    [so] = service_orders(db, placed.id)
+    assert (so.status, so.external_ref) == (ServiceOrderStatus.SUBMITTED, "NET-42")
+    assert state.received[0]["externalId"] == so.id
+    payload = {"service_order_id": so.id, "identifiers": {"msisdn": "+420777123456"}}
+    report(sessions, "network.service_order_completed", payload, key=f"{so.id}:1")
+    assert service_orders(db, placed.id)[0].status == ServiceOrderStatus.COMPLETED
+    assert count_events(db, "service.activated") == 1
+
+
+def test_http_400_on_submission_opens_fallout(
+    network: tuple[Network, str],
+    sessions: sessionmaker[Session],
+    db: Session,
+    run_jobs: RunJobs,
+    simulator_settings: pytest.MonkeyPatch,
+) -> None:
+    state, url = network
+    state.status = 400
+    simulator_settings.setenv("FIRSTMILE_NETWORK_ADAPTER", "tmf641")
+    simulator_settings.setenv("FIRSTMILE_NETWORK_URL", url)
+    placed = start_order(sessions, "mobile-plain")
+    run_jobs()
+    assert service_orders(db, placed.id)[0].status == ServiceOrderStatus.FAILED
+    assert len(db.scalars(select(FalloutCase)).all()) == 1
