@@ -18,4 +18,5 @@ def test_docs_list_every_event_type() -> None:
 def test_every_event_type_is_domain_dot_past_tense() -> None:
     for name in load_catalogue():
         domain, _, verb = name.partition(".")
-        assert domain and verb, name
+        assert domain, name
+        assert verb, name

@@ -112,8 +112,9 @@ def _install_docs(app: FastAPI) -> None:
     from fastapi.responses import HTMLResponse
     from fastapi.staticfiles import StaticFiles
 
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
-              name="swagger")
+    app.mount(
+        "/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger"
+    )
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

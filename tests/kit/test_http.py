@@ -13,7 +13,9 @@ from firstmile.auth.models import ApiToken
 
 def _count_tokens(db: Session) -> int:
     db.expire_all()
-    return db.scalar(select(func.count()).select_from(ApiToken)) or 0
+    count = db.scalar(select(func.count()).select_from(ApiToken)) or 0
+    db.rollback()  # end the read: on SQLite every transaction holds the write lock
+    return count
 
 
 def test_failing_commit_answers_an_error_not_a_success(

@@ -28,6 +28,13 @@ def upgrade(engine: Engine) -> None:
 
 
 def is_current(engine: Engine) -> bool:
-    heads = set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+    """True when every migration, on every domain branch, has been applied.
+
+    Alembic keeps only the tips in its version table; a revision another branch depends on
+    may be implied rather than listed, so compare the applied closure with all heads.
+    """
+    script = ScriptDirectory.from_config(alembic_config(""))
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+        current = MigrationContext.configure(conn).get_current_heads()
+    applied = {rev.revision for rev in script.revision_map.iterate_revisions(current, "base")}
+    return set(script.get_heads()) <= applied
