@@ -23,7 +23,7 @@ from firstmile.kit import time as clock
 from firstmile.kit.db import make_engine, make_sessionmaker
 from firstmile.kit.registry import load_job_handlers
 from firstmile.kit.schema import target_metadata
-from firstmile.kit.settings import Settings, load_settings
+from firstmile.kit.settings import Settings, configure, load_settings
 from firstmile.packs import loader as packs
 
 
@@ -37,6 +37,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         run_worker_in_process=False,
         simulator_latency_seconds=0.0,
     )
+
+
+@pytest.fixture(autouse=True)
+def _process_settings(settings: Settings) -> None:
+    """Every test starts with the test settings as the process's settings."""
+    configure(settings)
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,7 @@ from firstmile.app import create_app
 from firstmile.kit.settings import load_settings
 
 # The document only: building the app opens no database connection.
-_SCHEMA = from_dict(
-    create_app(load_settings(database_url="sqlite://"), run_worker=False).openapi()
-)
+_SCHEMA = from_dict(create_app(load_settings(database_url="sqlite://"), run_worker=False).openapi())
 _OPERATIONS = {op.label: op for op in (r.ok() for r in _SCHEMA.get_all_operations())}
 # Headers schemathesis may invent that the HTTP client itself refuses to send.
 _TRANSPORT_ERRORS = (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError, ValueError)
@@ -32,7 +30,9 @@ def test_no_input_causes_a_server_error(
     label: str, mode: GenerationMode, client: TestClient, admin: dict[str, str], telco: str
 ) -> None:
     operation = _OPERATIONS[label]
-    if mode is GenerationMode.NEGATIVE and not (list(operation.iter_parameters()) or operation.body):
+    if mode is GenerationMode.NEGATIVE and not (
+        list(operation.iter_parameters()) or operation.body
+    ):
         pytest.skip("no input to violate")
 
     @given(case=operation.as_strategy(mode))

@@ -17,7 +17,7 @@ from firstmile.kit import migrate
 from firstmile.kit.db import make_engine, make_sessionmaker
 from firstmile.kit.http import install_error_handlers
 from firstmile.kit.registry import load_job_handlers
-from firstmile.kit.settings import Settings, load_settings
+from firstmile.kit.settings import Settings, configure, load_settings
 from firstmile.packs import loader as packs
 
 log = logging.getLogger("firstmile")
@@ -52,6 +52,7 @@ def _routers() -> list[APIRouter]:
 
 def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
     settings = settings or load_settings()
+    configure(settings)
     in_process = settings.run_worker_in_process if run_worker is None else run_worker
 
     @asynccontextmanager

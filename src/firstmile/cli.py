@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from firstmile.kit.settings import Settings, load_settings
+from firstmile.kit.settings import Settings, configure, load_settings
 
 app = typer.Typer(
     help="firstmile: customer onboarding for telecom operators and utilities.", no_args_is_help=True
@@ -50,7 +50,9 @@ def _logging(settings: Settings) -> None:
 
 
 def _prepare(settings: Settings, pack: str | None) -> None:
-    """Migrate, and load the demo pack if none is loaded yet (first start)."""
+    """Migrate, load the demo pack if none is loaded yet (first start), and make the demo
+    sealing certificate unless a real one is configured."""
+    from firstmile.contracts import sealing
     from firstmile.kit import migrate
     from firstmile.kit.db import make_engine, make_sessionmaker
     from firstmile.packs import loader
@@ -63,6 +65,8 @@ def _prepare(settings: Settings, pack: str | None) -> None:
             db.commit()
             typer.echo(f"loaded pack {row.code} ({row.name})")
     engine.dispose()
+    if settings.sealing_pkcs12_path is None:
+        typer.echo(f"demo sealing certificate: {sealing.ensure_demo_certificate(settings)}")
 
 
 @app.command()
@@ -76,6 +80,7 @@ def serve(
     import uvicorn
 
     settings = load_settings()
+    configure(settings)
     _logging(settings)
     _prepare(settings, pack)
     typer.echo(
@@ -109,6 +114,7 @@ def worker(
     from firstmile.kit.db import make_engine, make_sessionmaker
 
     settings = load_settings()
+    configure(settings)
     _logging(settings)
     engine = make_engine(settings.database_url, pool_size=2)
     stop = threading.Event()

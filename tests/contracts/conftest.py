@@ -6,15 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from firstmile.contracts import document, sealing
+from firstmile.contracts import document
 from firstmile.contracts.service import preparation
-from firstmile.kit.settings import Settings
-
-
-@pytest.fixture(autouse=True)
-def sealing_settings(settings: Settings) -> Settings:
-    sealing.configure(settings)
-    return settings
 
 
 @pytest.fixture(scope="module")

@@ -95,3 +95,24 @@ def test_revoked_token_is_refused(client: TestClient, admin: dict[str, str]) -> 
 
 def test_malformed_bearer_is_401(client: TestClient) -> None:
     assert client.get("/api/tokens", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_nul_characters_are_refused_naming_the_field(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    answer = client.post(
+        "/api/tokens", json={"name": "a\u0000b", "scopes": ["agent"]}, headers=admin
+    )
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "name"
+    nested = client.post(
+        "/api/customers",
+        json={
+            "customer": {"kind": "individual", "country": "CZ"},
+            "accounts": [{"name": "\u0000"}],
+        },
+        headers=admin,
+    )
+    assert nested.json()["error"]["field"] == "accounts.0.name"
+    query = client.get("/api/customers/x%00y", headers=admin)
+    assert (query.status_code, query.json()["error"]["field"]) == (422, "path.customer_id")

@@ -5,23 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from firstmile.contracts import sealing
 from firstmile.kit import time as clock
-from firstmile.kit.settings import Settings
 from tests.conftest import RunJobs
 from tests.factories.catalog import prague_address
 from tests.factories.contracts import last_code
 
 Sessions = sessionmaker[Session]
-
-
-@pytest.fixture(autouse=True)
-def _sealing(settings: Settings) -> None:
-    sealing.configure(settings)
 
 
 def _ok(answer: object, status: int = 200) -> dict[str, object]:

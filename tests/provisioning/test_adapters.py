@@ -19,6 +19,7 @@ from firstmile.provisioning.adapters.tmf641 import Tmf641HttpAdapter, tmf641_ord
 from firstmile.provisioning.models import FalloutCase, ServiceOrderStatus
 from tests.conftest import RunJobs
 from tests.factories.provisioning import count_events
+from tests.provisioning.conftest import SimulatorSettings
 from tests.provisioning.helpers import report, service_orders, start_order
 
 
@@ -124,7 +125,7 @@ def test_submission_job_uses_the_configured_http_network(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     state, url = network
     simulator_settings.setenv("FIRSTMILE_NETWORK_ADAPTER", "tmf641")
@@ -145,7 +146,7 @@ def test_http_400_on_submission_opens_fallout(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     state, url = network
     state.status = 400

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import struct
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firstmile.provisioning.adapters import simulator
 from firstmile.provisioning.models import FalloutCase, Service, ServiceOrderKind
 from tests.conftest import RunJobs
+from tests.provisioning.conftest import SimulatorSettings
 from tests.provisioning.helpers import service_orders, start_order
 
 Headers = dict[str, str]
@@ -34,7 +34,7 @@ def _fallout(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> str:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_PERMANENT_FAILURE_RATE", "1")
     start_order(sessions, "tv")
@@ -197,7 +197,7 @@ def test_fallout_queue_retry_and_conflict(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     case_id = _fallout(sessions, db, run_jobs, simulator_settings)
     queue = client.get("/api/fallout", params={"status": "open"}, headers=agent)
@@ -216,7 +216,7 @@ def test_fallout_cancel_needs_a_reason(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     case_id = _fallout(sessions, db, run_jobs, simulator_settings)
     answer = client.post(f"/api/fallout/{case_id}/cancel", json={}, headers=agent)
@@ -234,7 +234,7 @@ def test_fallout_assignment(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     case_id = _fallout(sessions, db, run_jobs, simulator_settings)
     answer = client.post(
@@ -275,7 +275,7 @@ def test_network_report_through_the_api_completes_the_order(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_LATENCY_SECONDS", "3600")
     placed = start_order(sessions, "mobile-plain")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -9,6 +8,7 @@ from firstmile.kit.settings import Settings
 from firstmile.provisioning.cli import app
 from firstmile.provisioning.models import FalloutCase
 from tests.conftest import RunJobs
+from tests.provisioning.conftest import SimulatorSettings
 from tests.provisioning.helpers import start_order
 
 
@@ -17,7 +17,7 @@ def test_cli_lists_and_retries_fallout(
     db: Session,
     run_jobs: RunJobs,
     settings: Settings,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_DATABASE_URL", settings.database_url)
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_PERMANENT_FAILURE_RATE", "1")

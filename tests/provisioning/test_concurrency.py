@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import RunJobs
 from tests.factories.provisioning import count_events
+from tests.provisioning.conftest import SimulatorSettings
 from tests.provisioning.helpers import report, service_orders, start_order
 
 
@@ -17,7 +17,7 @@ def test_concurrent_completion_reports_complete_once(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_LATENCY_SECONDS", "3600")
     placed = start_order(sessions, "mobile-plain")

@@ -15,6 +15,7 @@ from firstmile.provisioning.models import (
 )
 from tests.conftest import RunJobs
 from tests.factories.provisioning import AGENT, count_events, events_of
+from tests.provisioning.conftest import SimulatorSettings
 from tests.provisioning.helpers import report, service_orders, start_order
 
 
@@ -146,7 +147,7 @@ def test_duplicate_network_report_changes_nothing_twice(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_LATENCY_SECONDS", "3600")  # we answer instead
     placed = start_order(sessions, "mobile-plain")
@@ -166,7 +167,7 @@ def test_stale_report_for_an_older_attempt_is_ignored(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_LATENCY_SECONDS", "3600")
     placed = start_order(sessions, "mobile-plain")

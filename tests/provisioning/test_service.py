@@ -22,6 +22,7 @@ from firstmile.provisioning.models import (
 from firstmile.provisioning.service.common import MAX_ATTEMPTS
 from tests.conftest import RunJobs
 from tests.factories.provisioning import AGENT, count_events, customer, events_of, order, spec_for
+from tests.provisioning.conftest import SimulatorSettings
 from tests.provisioning.helpers import service_orders, start_order
 
 
@@ -115,7 +116,7 @@ def test_temporary_failure_is_retried_with_backoff_then_succeeds(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_TEMPORARY_FAILURE_RATE", "1")
     placed = start_order(sessions, "mobile-plain")
@@ -147,7 +148,7 @@ def test_too_many_temporary_failures_fall_out(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_TEMPORARY_FAILURE_RATE", "1")
     placed = start_order(sessions, "mobile-plain")
@@ -167,7 +168,7 @@ def test_permanent_failure_opens_fallout_and_reports_activation_failed(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_PERMANENT_FAILURE_RATE", "1")
     placed = start_order(sessions, "tv")
@@ -190,7 +191,7 @@ def test_fallout_retry_completes_and_resolves_the_case(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_PERMANENT_FAILURE_RATE", "1")
     placed = start_order(sessions, "tv")
@@ -209,7 +210,7 @@ def test_fallout_retry_completes_and_resolves_the_case(
 
 
 def test_retrying_a_case_twice_conflicts(
-    sessions: sessionmaker[Session], run_jobs: RunJobs, simulator_settings: pytest.MonkeyPatch
+    sessions: sessionmaker[Session], run_jobs: RunJobs, simulator_settings: SimulatorSettings
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_PERMANENT_FAILURE_RATE", "1")
     start_order(sessions, "tv")
@@ -225,7 +226,7 @@ def test_cancelled_fallout_cancels_the_item_and_terminates_the_service(
     sessions: sessionmaker[Session],
     db: Session,
     run_jobs: RunJobs,
-    simulator_settings: pytest.MonkeyPatch,
+    simulator_settings: SimulatorSettings,
 ) -> None:
     simulator_settings.setenv("FIRSTMILE_SIMULATOR_PERMANENT_FAILURE_RATE", "1")
     placed = start_order(sessions, "tv")

@@ -72,5 +72,5 @@ def find_account(db: Session, account_id: str) -> Account | None:
 def find_quote(db: Session, quote_id: str, *, for_update: bool = False) -> Quote | None:
     stmt = select(Quote).where(Quote.id == quote_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return db.scalar(stmt)

@@ -24,21 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from firstmile.kit.settings import Settings, load_settings
+from firstmile.kit.settings import Settings, current
 from firstmile.kit.time import utcnow
 
 DEMO_FILE = Path("contracts") / "demo-sealing.p12"
 SEAL_FIELD = "OperatorSeal"
-_configured: list[Settings] = []
-
-
-def configure(settings: Settings) -> None:
-    """Use these settings from now on (app, worker or test start)."""
-    _configured[:] = [settings]
-
-
-def current_settings() -> Settings:
-    return _configured[0] if _configured else load_settings()
 
 
 @dataclass(frozen=True)
@@ -202,7 +192,7 @@ def validate(pdf: bytes, *, settings: Settings | None = None) -> dict[str, Any]:
             return report
         report["signed"] = True
         context = ValidationContext(
-            trust_roots=trust_roots(settings or current_settings()), allow_fetching=False
+            trust_roots=trust_roots(settings or current()), allow_fetching=False
         )
         status = validate_pdf_signature(signatures[-1], context)
     except Exception as exc:  # a tampered file may not even parse: report, never raise

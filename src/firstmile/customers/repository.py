@@ -23,7 +23,12 @@ def find(db: Session, customer_id: str) -> Customer | None:
 
 
 def find_for_update(db: Session, customer_id: str) -> Customer | None:
-    return db.scalar(select(Customer).where(Customer.id == customer_id).with_for_update())
+    return db.scalar(
+        select(Customer)
+        .where(Customer.id == customer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def accounts_of(db: Session, customer_id: str) -> list[Account]:
@@ -39,7 +44,12 @@ def find_account(db: Session, account_id: str) -> Account | None:
 
 
 def account_for_update(db: Session, account_id: str) -> Account | None:
-    return db.scalar(select(Account).where(Account.id == account_id).with_for_update())
+    return db.scalar(
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def account_number_taken(db: Session, number: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,7 +20,14 @@ from firstmile.auth import service as auth_service
 from firstmile.auth.scopes import Actor, Scope
 from firstmile.kit import idempotency
 from firstmile.kit.db import Session
-from firstmile.kit.errors import Conflict, FirstmileError, Forbidden, Unauthorized, Unavailable
+from firstmile.kit.errors import (
+    Conflict,
+    FirstmileError,
+    Forbidden,
+    InvalidInput,
+    Unauthorized,
+    Unavailable,
+)
 
 log = logging.getLogger("firstmile.http")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -56,6 +64,7 @@ class TxRoute(APIRoute):
 async def _run(
     request: Request, db: Session, endpoint: Callable[[Request], Coroutine[Any, Any, Response]]
 ) -> Response:
+    _refuse_nul(request, await request.body())
     key = request.headers.get(idempotency.HEADER)
     is_write = request.method in WRITE_METHODS
     digest = ""
@@ -103,6 +112,41 @@ async def _run(
         log.warning("commit failed: %s", exc.orig)
         return _error_response(Unavailable("the database could not store the change; retry"))
     return response
+
+
+def _refuse_nul(request: Request, body: bytes) -> None:
+    """No text may hold U+0000: PostgreSQL cannot store it, and no field has a use for it."""
+    for where, values in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in values.items():
+            if "\x00" in str(value):
+                raise InvalidInput("must not contain the NUL character", field=f"{where}.{name}")
+    if b"\\u0000" not in body and b"\x00" not in body:
+        return
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return  # not JSON: the endpoint's own validation answers
+    found = _nul_path(document, [])
+    if found is not None:
+        raise InvalidInput("must not contain the NUL character", field=".".join(found) or "body")
+
+
+def _nul_path(value: Any, path: list[str]) -> list[str] | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return [*path, key.replace("\x00", "\\0")]
+            found = _nul_path(item, [*path, key])
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_path(item, [*path, str(i)])
+            if found is not None:
+                return found
+    return None
 
 
 def _actor_ref(request: Request, db: Session) -> str:
@@ -194,6 +238,12 @@ def install_error_handlers(app: FastAPI) -> None:
         # A unique or foreign-key clash found at flush time: a concurrent change won the race.
         log.info("integrity error: %s", exc.orig)
         return _error_response(Conflict("the change clashes with existing data; retry"))
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (out of range, a character it cannot store).
+        log.info("data error: %s", exc.orig)
+        return _error_response(InvalidInput("a value cannot be stored: out of range or malformed"))
 
     @app.exception_handler(OperationalError)
     async def operational_error(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -62,3 +62,18 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the environment now (never at import time); keyword overrides win."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+_active: list[Settings] = []
+
+
+def configure(settings: Settings) -> None:
+    """Make `settings` the process's settings (app, worker, CLI or test start)."""
+    _active[:] = [settings]
+
+
+def current() -> Settings:
+    """The process's settings: those configured at start, else the environment, read once."""
+    if not _active:
+        _active.append(load_settings())
+    return _active[0]

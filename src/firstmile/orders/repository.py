@@ -23,7 +23,7 @@ def find_order(db: Session, order_id: str, *, for_update: bool = False) -> Order
     """The order with its items loaded; `for_update` locks the order row first."""
     stmt = select(Order).where(Order.id == order_id).options(selectinload(Order.items))
     if for_update:
-        stmt = stmt.with_for_update(of=Order)
+        stmt = stmt.with_for_update(of=Order).execution_options(populate_existing=True)
     return db.scalar(stmt)
 
 
@@ -34,7 +34,7 @@ def find_item(db: Session, item_id: str) -> OrderItem | None:
 def find_product(db: Session, product_id: str, *, for_update: bool = False) -> Product | None:
     stmt = select(Product).where(Product.id == product_id)
     if for_update:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return db.scalar(stmt)
 
 

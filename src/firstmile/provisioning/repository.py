@@ -22,7 +22,7 @@ OPEN_FALLOUT = (FalloutStatus.OPEN, FalloutStatus.RETRYING)
 def service_order(db: Session, service_order_id: str, *, lock: bool = False) -> ServiceOrder | None:
     stmt = select(ServiceOrder).where(ServiceOrder.id == service_order_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return db.scalar(stmt)
 
 
@@ -33,7 +33,7 @@ def service(db: Session, service_id: str) -> Service | None:
 def fallout_case(db: Session, case_id: str, *, lock: bool = False) -> FalloutCase | None:
     stmt = select(FalloutCase).where(FalloutCase.id == case_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return db.scalar(stmt)
 
 
@@ -134,6 +134,7 @@ def unfinished_of_order(db: Session, order_id: str) -> list[ServiceOrder]:
             select(ServiceOrder)
             .where(ServiceOrder.order_id == order_id, ServiceOrder.status.not_in(done))
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
 

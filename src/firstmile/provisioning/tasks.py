@@ -8,7 +8,7 @@ from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
-from firstmile.kit.settings import load_settings
+from firstmile.kit.settings import current
 from firstmile.provisioning import events
 from firstmile.provisioning import service as provisioning_service
 from firstmile.provisioning.adapters import simulator
@@ -17,7 +17,7 @@ from firstmile.provisioning.service.common import SUBMIT_JOB
 
 @jobs.handler(SUBMIT_JOB)
 def submission_due(db: Session, args: dict[str, Any]) -> None:
-    provisioning_service.submit(db, str(args["service_order_id"]), load_settings())
+    provisioning_service.submit(db, str(args["service_order_id"]), current())
 
 
 @jobs.handler(simulator.REPORT_JOB)

@@ -12,6 +12,7 @@ from firstmile.contracts.errors import ContractNotReady
 from firstmile.contracts.models import Contract, ContractStatus, Signature
 from firstmile.contracts.service.preparation import record_event
 from firstmile.kit import jobs
+from firstmile.kit import settings as settings_module
 from firstmile.kit.db import Session
 from firstmile.kit.errors import NotFound
 from firstmile.kit.time import utcnow
@@ -40,7 +41,7 @@ def seal_contract(db: Session, contract_id: str) -> Contract | None:
     if signature is None or contract.unsigned_pdf is None:
         raise jobs.PermanentJobError(f"contract {contract.id} is signed without a record")
     operator = packs.current_meta(db).operator
-    settings = sealing.current_settings()
+    settings = settings_module.current()
     sealed = sealing.seal(
         contract.unsigned_pdf,
         reason=seal_reason(signature),

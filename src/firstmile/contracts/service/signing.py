@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from firstmile.auth.scopes import Actor
-from firstmile.contracts import events, sealing
+from firstmile.contracts import events
 from firstmile.contracts import repository as repo
 from firstmile.contracts.errors import ContractNotReady, ContractStateConflict, NoVerifiedContact
 from firstmile.contracts.models import (
@@ -23,6 +23,7 @@ from firstmile.contracts.service.preparation import record_event
 from firstmile.contracts.service.seal import SEAL_JOB
 from firstmile.customers import service as customers_service
 from firstmile.kit import jobs, otp
+from firstmile.kit import settings as settings_module
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
@@ -76,7 +77,7 @@ def request_signature(
             "channel",
             field="channel",
         )
-    settings = sealing.current_settings()
+    settings = settings_module.current()
     code = otp.issue(
         db,
         purpose=SIGNATURE_PURPOSE,

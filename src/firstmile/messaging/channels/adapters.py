@@ -4,39 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 from firstmile.kit.db import Session
-from firstmile.kit.settings import Settings, load_settings
+from firstmile.kit.settings import current
 from firstmile.messaging.channels.base import ChannelAdapter, PermanentDeliveryError
 from firstmile.messaging.channels.email.smtp import SmtpChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
 from firstmile.messaging.models import Channel
 
-_configured: list[Settings] = []
 _overrides: dict[Channel, ChannelAdapter] = {}
-
-
-def configure(settings: Settings) -> None:
-    """Use these settings from now on (app or worker start); by default they are read once."""
-    _configured[:] = [settings]
-
-
-@cache
-def _environment_settings() -> Settings:
-    return load_settings()
-
-
-def current_settings() -> Settings:
-    return _configured[0] if _configured else _environment_settings()
 
 
 def adapter_for(channel: Channel, db: Session) -> ChannelAdapter:
     """The adapter for `channel`; the simulator writes in `db`, the delivery's transaction."""
     if channel in _overrides:
         return _overrides[channel]
-    settings = current_settings()
+    settings = current()
     try:
         if channel == Channel.EMAIL and settings.messaging_email_adapter == "smtp":
             return SmtpChannel.from_settings(settings)
