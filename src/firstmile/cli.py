@@ -107,7 +107,9 @@ def serve(
 
 @app.command()
 def worker(
-    batch_size: Annotated[int, typer.Option(help="Jobs claimed per batch.")] = 50,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Jobs per transaction (default: the setting).")
+    ] = None,
 ) -> None:
     """Run a worker process (PostgreSQL: run as many as you like). Stops cleanly on SIGTERM."""
     from firstmile import worker as worker_loop
@@ -124,7 +126,7 @@ def worker(
     worker_loop.run_forever(
         make_sessionmaker(engine),
         stop,
-        batch_size=batch_size,
+        batch_size=batch_size or settings.worker_batch_size,
         poll_seconds=settings.worker_poll_seconds,
     )
     engine.dispose()

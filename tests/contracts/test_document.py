@@ -101,3 +101,34 @@ def test_every_page_shows_its_number_and_the_total(
     text = _text(pdfs[lang], tmp_path)
     assert label in text
     assert re.search(r"1/[1-9]", text)
+
+
+def test_a_latin_contract_loads_no_fallback_font_it_does_not_need(
+    pdfs: dict[str, bytes],
+) -> None:
+    assert _fonts(pdfs["cs"]) <= {"NotoSans-Regular", "NotoSans-Bold", "NotoSans", "NotoSansBold"}
+
+
+def test_a_customer_name_in_another_script_still_prints(template: dict[str, Any]) -> None:
+    customer = factories.Party(name="山田 太郎 / يوسف", address="Praha")
+    pdf = render(factories.contract_input(template, language="cs", customer=customer))
+    assert {"DroidSansFallback", "FirstmileArabic"} <= _fonts(pdf)
+
+
+def test_a_character_no_guess_foresaw_makes_a_second_pass_with_every_font(
+    template: dict[str, Any],
+) -> None:
+    """The first pass looks only at customer and operator data; an offer name in Japanese
+    in a Czech contract is found missing and the contract is laid out again."""
+
+    def japanese(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: dict.fromkeys(factories.LOCALES, "テスト") if k == "names" else japanese(v)
+                for k, v in value.items()
+            }
+        return [japanese(v) for v in value] if isinstance(value, list) else value
+
+    snap = japanese(factories.snapshot())
+    pdf = render(factories.contract_input(template, language="cs", snapshot=snap))
+    assert "DroidSansFallback" in _fonts(pdf)

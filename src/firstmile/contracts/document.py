@@ -6,7 +6,8 @@ prints comes from its input, so the same input renders the same document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +17,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from babel.numbers import format_currency, format_percent
 
-from firstmile.contracts.pdf import ContractPdf, PageInfo, clean, isolate, ltr_isolate
+from firstmile.contracts.pdf import (
+    ContractPdf,
+    PageInfo,
+    clean,
+    fallbacks_for,
+    isolate,
+    ltr_isolate,
+)
 from firstmile.contracts.templating import fill
 from firstmile.kit.i18n import is_rtl, language_of, pick
 
@@ -125,7 +133,25 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 
 
 def render(data: ContractInput) -> bytes:
-    """The unsigned contract PDF."""
+    """The unsigned contract PDF.
+
+    Parsing a fallback font costs more than laying out the whole contract (the CJK one is
+    4 MB), so a first pass loads only the fallbacks the customer's and operator's data seem
+    to need; if any glyph then had no font, the contract is laid out again with them all.
+    """
+    pdf = _render(data, fallbacks=fallbacks_for(_data_text(data)))
+    if pdf.missing_glyphs():  # checked before output(): subsetting rewrites the fonts
+        pdf = _render(data, fallbacks=None)
+    return bytes(pdf.output())
+
+
+def _data_text(data: ContractInput) -> str:
+    """The operator's and the customer's data in one string (the offer's texts come in every
+    language and are picked per language, so they say nothing; the second pass covers them)."""
+    return json.dumps([data.operator, vars(data.customer)], ensure_ascii=False, default=str)
+
+
+def _render(data: ContractInput, *, fallbacks: Sequence[str] | None) -> ContractPdf:
     lang = language_of(data.language)
     tpl = data.template
     fmt = Formats(lang, data.snapshot["currency"])
@@ -135,7 +161,8 @@ def render(data: ContractInput) -> bytes:
     label = _labels(tpl["labels"], lang, ctx)
     title = fill(pick(tpl["title"], lang), ctx, where="title")
     pdf = ContractPdf(
-        PageInfo(lang, title, data.operator.get("legal_name", ""), label["page"], data.created_at)
+        PageInfo(lang, title, data.operator.get("legal_name", ""), label["page"], data.created_at),
+        fallbacks=fallbacks,
     )
     pdf.add_page()
     pdf.heading(title, size=16)
@@ -156,7 +183,7 @@ def render(data: ContractInput) -> bytes:
                 pdf.grid(header, rows, widths, numeric=numeric)
     pdf.ln(4)
     pdf.paragraph(label["signature"], size=8.5)
-    return bytes(pdf.output())
+    return pdf
 
 
 def _isolated(value: Any) -> Any:

@@ -7,6 +7,7 @@ fpdf2's bidi algorithm; its pages are laid out from the right, tables in mirrore
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,18 @@ _FACES = {
     "droid": ("DroidSansFallbackFull.ttf", "DroidSansFallbackFull.ttf"),
 }
 _MAIN = {"ar": "arabic", "ja": "droid"}
+# Which fallback family a script needs (the main families cover Latin, Greek and Cyrillic).
+_SCRIPTS = {
+    "arabic": re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+    "droid": re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"),
+}
+
+
+def fallbacks_for(text: str) -> list[str]:
+    """The fallback families `text` seems to need (a first guess; see `render`)."""
+    return [family for family, pattern in _SCRIPTS.items() if pattern.search(text)]
+
+
 # Babel puts bidi marks into Arabic numbers; the fonts have no glyphs for them and fpdf2
 # runs its own bidi algorithm, so they are dropped before layout. Isolates (U+2066-2069)
 # stay: fpdf2 honours them, and amounts on Arabic pages use them (see `ltr_isolate`).
@@ -65,18 +78,25 @@ class PageInfo:
 class ContractPdf(FPDF):
     """An A4 document in one language, with a running footer."""
 
-    def __init__(self, info: PageInfo) -> None:
+    def __init__(self, info: PageInfo, *, fallbacks: Sequence[str] | None = None) -> None:
+        """`fallbacks`: the families besides the main one to load; None loads them all."""
         super().__init__(orientation="P", unit="mm", format="A4")
+        self._printed: set[str] = set()
         self.info = info
         self.rtl = is_rtl(info.language)
         self.main = _MAIN.get(language_of(info.language), "sans")
+        wanted = {self.main, "sans", *(_FACES if fallbacks is None else fallbacks)}
         for family, (regular, bold) in _FACES.items():
+            if family not in wanted:
+                continue
             self.add_font(family, "", str(FONTS / regular))
             # Parsing the 4 MB Droid file twice costs time; a fallback's bold is optional
             # (fpdf2 then uses the regular face), the main family's is not.
             if bold != regular or family == self.main:
                 self.add_font(family, "B", str(FONTS / bold))
-        self.set_fallback_fonts([f for f in ("sans", "arabic", "droid") if f != self.main])
+        self.set_fallback_fonts(
+            [f for f in ("sans", "arabic", "droid") if f != self.main and f in wanted]
+        )
         # A paragraph's base direction is the page's, not guessed from its first character
         # ("1. الأطراف" is an Arabic heading that starts with a digit).
         self.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else "ltr")
@@ -87,6 +107,21 @@ class ContractPdf(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(18, 16, 18)
         self.alias_nb_pages()
+
+    def normalize_text(self, text: str) -> str:
+        self._printed.update(text)  # every text laid out passes here
+        return super().normalize_text(text)
+
+    def missing_glyphs(self) -> bool:
+        """Whether a printed character has a glyph in none of the loaded fonts."""
+        cmaps = [
+            font.ttfont.getBestCmap() for font in self.fonts.values() if hasattr(font, "ttfont")
+        ]
+        return any(
+            not any(ord(char) in cmap for cmap in cmaps)
+            for char in self._printed
+            if unicodedata.category(char)[0] not in "CZ"  # controls, format marks, spaces
+        )
 
     @property
     def align(self) -> Align:

@@ -56,7 +56,10 @@ class TxRoute(APIRoute):
             try:
                 return await _run(request, db, endpoint)
             finally:
-                await run_in_threadpool(db.close)
+                if db.in_transaction():
+                    await run_in_threadpool(db.close)  # rolls back: database I/O
+                else:
+                    db.close()  # nothing to end: no I/O, no thread hop
 
         return handler
 
@@ -166,7 +169,8 @@ def _authenticate(request: Request, db: Session) -> Actor:
     return actor
 
 
-def get_db(request: Request) -> Session:
+async def get_db(request: Request) -> Session:
+    """The request's session (async: no I/O here, so no thread hop)."""
     db: Session = request.state.db
     return db
 

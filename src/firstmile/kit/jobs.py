@@ -25,6 +25,13 @@ Handler = Callable[[Session, dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
 
 
+# Lower runs first among due jobs: a person waiting for a one-time code must not queue
+# behind a backlog of contract PDFs.
+URGENT = 10
+NORMAL = 100
+BULK = 200
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     DONE = "done"
@@ -33,13 +40,17 @@ class JobStatus(StrEnum):
 
 class Job(IdMixin, Base):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "status", "run_at"),)
+    __table_args__ = (
+        Index("ix_jobs_due", "status", "run_at"),
+        Index("ix_jobs_queue", "status", "priority", "run_at"),
+    )
 
     kind: Mapped[str] = mapped_column(String(80))
     args: Mapped[dict[str, Any]] = mapped_column(JSON)
     key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[JobStatus] = mapped_column(String(16), default=JobStatus.QUEUED)
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
+    priority: Mapped[int] = mapped_column(default=NORMAL, server_default=str(NORMAL))
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=8)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -67,13 +78,23 @@ def enqueue(
     run_at: datetime | None = None,
     key: str | None = None,
     max_attempts: int = 8,
+    priority: int = NORMAL,
 ) -> Job:
-    """Add a job in the caller's transaction; with `key`, a second enqueue returns the first."""
+    """Add a job in the caller's transaction; with `key`, a second enqueue returns the first.
+
+    Due jobs run by `priority` (URGENT, NORMAL, BULK), then oldest first."""
     if key is not None:
         existing = db.scalar(select(Job).where(Job.key == key))
         if existing is not None:
             return existing
-    job = Job(kind=kind, args=args, key=key, run_at=run_at or utcnow(), max_attempts=max_attempts)
+    job = Job(
+        kind=kind,
+        args=args,
+        key=key,
+        run_at=run_at or utcnow(),
+        max_attempts=max_attempts,
+        priority=priority,
+    )
     db.add(job)
     db.flush()
     return job
@@ -96,7 +117,7 @@ def run_due(db: Session, *, batch_size: int = 50) -> int:
     stmt = (
         select(Job)
         .where(Job.status == JobStatus.QUEUED, Job.run_at <= utcnow())
-        .order_by(Job.run_at)
+        .order_by(Job.priority, Job.run_at)
         .limit(batch_size)
         .with_for_update(skip_locked=skip_locked(dialect))
     )

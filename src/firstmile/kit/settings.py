@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     pack: str = Field(default="telco", description="Operator pack loaded on first start.")
     base_url: str = "http://127.0.0.1:8000"
     db_pool_size: int = 20
-    worker_batch_size: int = 50
+    # Jobs claimed per transaction. 1: each job commits on its own, so its effect (a delivered
+    # code, a ready contract) shows at once and SQLite's write lock is never held for a batch.
+    worker_batch_size: int = 1
     worker_poll_seconds: float = 0.5
     run_worker_in_process: bool = True
     # Contract sealing: a PKCS#12 file with the operator's certificate; empty = demo certificate.

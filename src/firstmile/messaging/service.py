@@ -127,7 +127,13 @@ def _store(db: Session, message: Message, actor: Actor) -> Message:
         _record(db, events.MESSAGE_SUPPRESSED, message, actor.ref, reason="no_consent")
         return message
     _record(db, events.MESSAGE_REQUESTED, message, actor.ref, locale=message.locale)
-    jobs.enqueue(db, DELIVER_JOB, {"message_id": message.id}, key=deliver_job_key(message.id))
+    jobs.enqueue(
+        db,
+        DELIVER_JOB,
+        {"message_id": message.id},
+        key=deliver_job_key(message.id),
+        priority=jobs.BULK if message.klass == MessageClass.MARKETING else jobs.URGENT,
+    )
     return message
 
 
