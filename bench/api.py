@@ -64,6 +64,17 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--database", default="firstmile_bench")
     p.add_argument("--network-latency", type=float, default=0.5, help="simulator seconds")
+    p.add_argument(
+        "--in-flight",
+        type=int,
+        default=96,
+        help="customers between order and activation at most (then clients wait)",
+    )
+    p.add_argument(
+        "--force-close",
+        action="store_true",
+        help="a new connection per request (spreads load over web processes)",
+    )
     p.add_argument("--worker-nice", type=int, default=10, help="CPU niceness of job workers")
     return p.parse_args()
 
@@ -183,8 +194,10 @@ class Client:
         token: str,
         stats: Stats,
         pipeline: Pipeline,
+        max_in_flight: int,
     ) -> None:
         self.pipeline = pipeline
+        self.max_in_flight = max_in_flight
         self.http = http
         self.base = base
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -233,6 +246,9 @@ class Client:
             if queue and queue[0].due <= now:
                 await action(queue.popleft())
                 return
+        if len(self.pipeline.to_sign) + len(self.pipeline.to_activate) >= self.max_in_flight:
+            await asyncio.sleep(POLL_SECONDS)  # enough customers in the pipeline: wait
+            return
         await self.onboard(n)
 
     async def onboard(self, n: int) -> None:
@@ -361,10 +377,12 @@ async def drive(args: argparse.Namespace, base: str, token: str) -> tuple[Stats,
     stats = Stats()
     pipeline = Pipeline()
     stop = asyncio.Event()
-    connector = aiohttp.TCPConnector(limit=args.clients)
+    connector = aiohttp.TCPConnector(limit=args.clients, force_close=args.force_close)
     async with aiohttp.ClientSession(connector=connector) as http:
         tasks = [
-            asyncio.create_task(client_loop(Client(http, base, token, stats, pipeline), stop, i))
+            asyncio.create_task(
+                client_loop(Client(http, base, token, stats, pipeline, args.in_flight), stop, i)
+            )
             for i in range(args.clients)
         ]
         await asyncio.sleep(args.warmup)

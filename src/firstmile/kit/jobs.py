@@ -25,9 +25,12 @@ Handler = Callable[[Session, dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
 
 
-# Lower runs first among due jobs: a person waiting for a one-time code must not queue
-# behind a backlog of contract PDFs.
+# Lower runs first among due jobs. URGENT: a person is waiting on it this second (a one-time
+# code). HIGH: a short step that finishes work already under way (sealing a signed contract,
+# handing a service order to the network), so it never queues behind a backlog of new
+# contract PDFs. NORMAL: everything else. BULK: campaigns and batch work.
 URGENT = 10
+HIGH = 50
 NORMAL = 100
 BULK = 200
 

@@ -200,7 +200,13 @@ def sign(
     contract.status, contract.signed_at = ContractStatus.SIGNED, now
     db.flush()
     record_event(db, events.CONTRACT_SIGNED, contract, actor, document_sha256=digest)
-    jobs.enqueue(db, SEAL_JOB, {"contract_id": contract.id}, key=f"{SEAL_JOB}:{contract.id}")
+    jobs.enqueue(
+        db,
+        SEAL_JOB,
+        {"contract_id": contract.id},
+        key=f"{SEAL_JOB}:{contract.id}",
+        priority=jobs.HIGH,
+    )
     return contract
 
 

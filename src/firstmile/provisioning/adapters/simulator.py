@@ -73,6 +73,7 @@ class SimulatedNetwork:
             },
             run_at=utcnow() + timedelta(seconds=self.latency),
             key=f"{REPORT_JOB}:{so_id}:{attempt}",
+            priority=jobs.HIGH,
         )
         return SubmissionReceipt(external_ref=f"SIM-{so_id[:8]}-{attempt}")
 

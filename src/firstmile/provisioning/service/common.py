@@ -51,6 +51,7 @@ def schedule_submission(db: Session, so: ServiceOrder, *, run_at: datetime | Non
         {"service_order_id": so.id},
         run_at=run_at,
         key=f"{SUBMIT_JOB}:{so.id}:{so.submission_round}:{so.attempts}",
+        priority=jobs.HIGH,
     )
 
 

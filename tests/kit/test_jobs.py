@@ -1,0 +1,77 @@
+"""Durable jobs: priorities, one failure does not undo the others, retries with backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firstmile.kit import jobs
+from firstmile.kit import time as clock
+from firstmile.worker import run_once
+
+ran: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _handlers() -> Iterator[None]:
+    ran.clear()
+
+    def record(_db: Session, args: dict[str, Any]) -> None:
+        ran.append(str(args["name"]))
+
+    def explode(_db: Session, args: dict[str, Any]) -> None:
+        ran.append(str(args["name"]))
+        raise RuntimeError("the network is down")
+
+    jobs.handler("test.record")(record)
+    jobs.handler("test.explode")(explode)
+    yield
+    jobs._handlers.pop("test.record", None)
+    jobs._handlers.pop("test.explode", None)
+
+
+def _enqueue(sessions: sessionmaker[Session], *specs: tuple[str, str, int]) -> None:
+    with sessions() as db:
+        for kind, name, priority in specs:
+            jobs.enqueue(db, kind, {"name": name}, priority=priority)
+            clock.travel(timedelta(milliseconds=1))  # distinct run_at, oldest first
+        db.commit()
+
+
+def test_due_jobs_run_by_priority_then_oldest_first(sessions: sessionmaker[Session]) -> None:
+    _enqueue(
+        sessions,
+        ("test.record", "pdf-1", jobs.NORMAL),
+        ("test.record", "campaign", jobs.BULK),
+        ("test.record", "pdf-2", jobs.NORMAL),
+        ("test.record", "seal", jobs.HIGH),
+        ("test.record", "code", jobs.URGENT),
+    )
+    while run_once(sessions, batch_size=1):
+        pass
+    assert ran == ["code", "seal", "pdf-1", "pdf-2", "campaign"]
+
+
+def test_a_failing_job_is_retried_later_and_the_batch_keeps_the_others(
+    sessions: sessionmaker[Session],
+) -> None:
+    _enqueue(
+        sessions,
+        ("test.explode", "flaky", jobs.NORMAL),
+        ("test.record", "fine", jobs.NORMAL),
+    )
+    assert run_once(sessions, batch_size=10) == 2
+    with sessions() as db:
+        rows = {j.kind: j for j in db.scalars(select(jobs.Job))}
+    assert rows["test.record"].status == jobs.JobStatus.DONE
+    flaky = rows["test.explode"]
+    assert (flaky.status, flaky.attempts) == (jobs.JobStatus.QUEUED, 1)
+    assert flaky.last_error == "RuntimeError: the network is down"
+    assert run_once(sessions, batch_size=10) == 0  # not due before its backoff
+    clock.travel(jobs.backoff(1) + timedelta(seconds=1))
+    assert run_once(sessions, batch_size=10) == 1
