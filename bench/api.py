@@ -12,8 +12,8 @@ A client never sits idle while the platform works in the background: each step i
 oldest customer whose next step is due (activation first, then signature), and otherwise
 registers a new customer. Whether a customer is ready is a GET on the contract or order
 ("check: ..."); the one-time codes are read from the messaging simulator's outbox (admin API,
-"wait: outbox", 50 ms apart). The worker runs at a lower CPU priority (`nice`), as background
-work would run on other machines in production.
+"wait: outbox", 50 ms apart). Each request opens its own connection, as requests spread
+over a load balancer would (kept-alive connections stick to one uvicorn process).
 Prints a table per endpoint and, on its last line, one JSON object with every number.
 
     uv run python bench/api.py --clients 32 --duration 60
@@ -71,11 +71,11 @@ def parse_args() -> argparse.Namespace:
         help="customers between order and activation at most (then clients wait)",
     )
     p.add_argument(
-        "--force-close",
+        "--keep-alive",
         action="store_true",
-        help="a new connection per request (spreads load over web processes)",
+        help="reuse connections (uvicorn's processes then serve them unevenly: one gets most)",
     )
-    p.add_argument("--worker-nice", type=int, default=10, help="CPU niceness of job workers")
+    p.add_argument("--worker-nice", type=int, default=0, help="CPU niceness of job workers")
     return p.parse_args()
 
 
@@ -377,7 +377,7 @@ async def drive(args: argparse.Namespace, base: str, token: str) -> tuple[Stats,
     stats = Stats()
     pipeline = Pipeline()
     stop = asyncio.Event()
-    connector = aiohttp.TCPConnector(limit=args.clients, force_close=args.force_close)
+    connector = aiohttp.TCPConnector(limit=args.clients, force_close=not args.keep_alive)
     async with aiohttp.ClientSession(connector=connector) as http:
         tasks = [
             asyncio.create_task(
