@@ -45,7 +45,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 CODE = re.compile(r"(?<![0-9a-f-])\d{6}(?![0-9a-f-])")
 POLL_SECONDS = 0.05
-RECHECK_SECONDS = 0.5
+RECHECK_SECONDS = 2.0
 WAIT_LIMIT_SECONDS = 120.0
 
 
