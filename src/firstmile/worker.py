@@ -16,11 +16,15 @@ log = logging.getLogger("firstmile.worker")
 
 
 def run_once(sessions: sessionmaker[Session], *, batch_size: int) -> int:
-    """One batch in one transaction; returns how many jobs ran."""
+    """One batch in one transaction, then the slow middles of its staged jobs, each stored
+    in a transaction of its own; returns how many jobs were claimed."""
+    staged: list[jobs.StagedWork] = []
     with sessions() as db:
-        count = jobs.run_due(db, batch_size=batch_size)
+        count = jobs.run_due(db, batch_size=batch_size, staged=staged)
         db.commit()
-        return count
+    for work in staged:
+        jobs.finish_staged(sessions, work)
+    return count
 
 
 def run_until_idle(

@@ -75,3 +75,65 @@ def test_a_failing_job_is_retried_later_and_the_batch_keeps_the_others(
     assert run_once(sessions, batch_size=10) == 0  # not due before its backoff
     clock.travel(jobs.backoff(1) + timedelta(seconds=1))
     assert run_once(sessions, batch_size=10) == 1
+
+
+def test_a_staged_job_computes_with_no_transaction_open(
+    sessions: sessionmaker[Session],
+) -> None:
+    """While the slow middle runs, another writer gets through at once (on SQLite it would
+    wait out the busy timeout behind the worker's write lock)."""
+    steps: list[str] = []
+
+    def prepare(_db: Session, args: dict[str, Any]) -> str:
+        steps.append("prepare")
+        return str(args["name"])
+
+    def compute(name: str) -> str:
+        steps.append("compute")
+        with sessions() as other:  # a concurrent request writing meanwhile
+            jobs.enqueue(other, "test.record", {"name": "meanwhile"}, run_at=clock.utcnow())
+            other.commit()
+        return name.upper()
+
+    def apply(_db: Session, _args: dict[str, Any], result: str) -> None:
+        steps.append(f"apply {result}")
+
+    jobs.staged_handler("test.staged", prepare=prepare, compute=compute, apply=apply)
+    try:
+        _enqueue(sessions, ("test.staged", "pdf", jobs.NORMAL))
+        assert run_once(sessions, batch_size=1) == 1
+    finally:
+        jobs._staged.pop("test.staged", None)
+    assert steps == ["prepare", "compute", "apply PDF"]
+    with sessions() as db:
+        staged = db.scalar(select(jobs.Job).where(jobs.Job.kind == "test.staged"))
+        assert staged is not None
+        assert staged.status == jobs.JobStatus.DONE
+
+
+def test_a_staged_job_whose_lease_was_taken_over_is_not_applied_twice(
+    sessions: sessionmaker[Session],
+) -> None:
+    applied: list[str] = []
+    jobs.staged_handler(
+        "test.staged",
+        prepare=lambda _db, args: args["name"],
+        compute=lambda name: name,
+        apply=lambda _db, _args, result: applied.append(result),
+    )
+    try:
+        _enqueue(sessions, ("test.staged", "pdf", jobs.NORMAL))
+        staged: list[jobs.StagedWork] = []
+        with sessions() as db:
+            jobs.run_due(db, batch_size=1, staged=staged)
+            db.commit()
+        [work] = staged
+        with sessions() as db:  # the lease ran out; another worker claimed it again
+            job = db.get(jobs.Job, work.job_id)
+            assert job is not None
+            job.attempts += 1
+            db.commit()
+        jobs.finish_staged(sessions, work)
+    finally:
+        jobs._staged.pop("test.staged", None)
+    assert applied == []

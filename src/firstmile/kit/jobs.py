@@ -4,18 +4,25 @@ A job is (kind, args of ids and plain values). Handlers are registered per kind 
 idempotent. A batch is claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite has one
 writer at a time and one in-process worker); each job runs in a savepoint, so one failure
 rolls back only that job, which is retried with exponential backoff.
+
+A *staged* job (`staged_handler`) has a slow middle, such as rendering a PDF: `prepare` reads
+what it needs in the claiming transaction and leases the job; `compute` then runs with no
+transaction open (no row lock held, and on SQLite no write lock that would stall every other
+writer); `apply` stores the result in a short transaction of its own. A worker that dies in
+the middle loses its lease and another one runs the job again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from firstmile.kit.db import Base, IdMixin, Session, skip_locked
 from firstmile.kit.time import utcnow
@@ -23,6 +30,7 @@ from firstmile.kit.time import utcnow
 log = logging.getLogger("firstmile.jobs")
 Handler = Callable[[Session, dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
+LEASE = timedelta(minutes=10)  # how long a staged job's slow middle may take
 
 
 # Lower runs first among due jobs. URGENT: a person is waiting on it this second (a one-time
@@ -73,6 +81,37 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+@dataclass(frozen=True)
+class Staged:
+    prepare: Callable[[Session, dict[str, Any]], Any]  # None: nothing left to do
+    compute: Callable[[Any], Any]  # no session: plain data in, plain data out
+    apply: Callable[[Session, dict[str, Any], Any], None]
+
+
+_staged: dict[str, Staged] = {}
+
+
+def staged_handler(
+    kind: str,
+    *,
+    prepare: Callable[[Session, dict[str, Any]], Any],
+    compute: Callable[[Any], Any],
+    apply: Callable[[Session, dict[str, Any], Any], None],
+) -> None:
+    _staged[kind] = Staged(prepare, compute, apply)
+
+
+@dataclass(frozen=True)
+class StagedWork:
+    """A leased staged job between its transactions."""
+
+    job_id: str
+    kind: str
+    args: dict[str, Any]
+    attempts: int
+    data: Any
+
+
 def enqueue(
     db: Session,
     kind: str,
@@ -107,11 +146,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 3600))
 
 
-def run_due(db: Session, *, batch_size: int = 50) -> int:
+def run_due(db: Session, *, batch_size: int = 50, staged: list[StagedWork] | None = None) -> int:
     """Claim and run up to `batch_size` due jobs in the caller's transaction; returns the count.
 
     The caller commits. A job whose handler raises is rolled back to its savepoint and
-    rescheduled (or failed), so the batch still commits the others.
+    rescheduled (or failed), so the batch still commits the others. Staged jobs are prepared
+    and leased, and their work appended to `staged` for `finish_staged` after the commit;
+    without a `staged` list they run whole, here.
     """
     from firstmile.kit.registry import load_job_handlers
 
@@ -126,7 +167,10 @@ def run_due(db: Session, *, batch_size: int = 50) -> int:
     )
     jobs = list(db.scalars(stmt))
     for job in jobs:
-        _run_one(db, job)
+        if job.kind in _staged:
+            _prepare_staged(db, job, staged)
+        else:
+            _run_one(db, job)
     return len(jobs)
 
 
@@ -142,15 +186,74 @@ def _run_one(db: Session, job: Job) -> None:
         savepoint.commit()
     except Exception as exc:
         savepoint.rollback()
-        permanent = isinstance(exc, PermanentJobError) or job.attempts >= job.max_attempts
-        log.warning("job %s (%s) attempt %d failed: %s", job.id, job.kind, job.attempts, exc)
-        job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if permanent:
-            job.status, job.finished_at = JobStatus.FAILED, utcnow()
-        else:
-            job.run_at = utcnow() + backoff(job.attempts)
+        _failed(job, exc)
         return
     job.status, job.finished_at = JobStatus.DONE, utcnow()
+
+
+def _failed(job: Job, exc: Exception) -> None:
+    """Reschedule with backoff, or fail for good (permanent error, attempts used up)."""
+    permanent = isinstance(exc, PermanentJobError) or job.attempts >= job.max_attempts
+    log.warning("job %s (%s) attempt %d failed: %s", job.id, job.kind, job.attempts, exc)
+    job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if permanent:
+        job.status, job.finished_at = JobStatus.FAILED, utcnow()
+    else:
+        job.run_at = utcnow() + backoff(job.attempts)
+
+
+def _prepare_staged(db: Session, job: Job, staged: list[StagedWork] | None) -> None:
+    spec = _staged[job.kind]
+    job.attempts += 1
+    savepoint = db.begin_nested()
+    try:
+        data = spec.prepare(db, job.args)
+        if data is not None and staged is None:  # no later transaction: do it all now
+            spec.apply(db, job.args, spec.compute(data))
+            data = None
+        savepoint.commit()
+    except Exception as exc:
+        savepoint.rollback()
+        _failed(job, exc)
+        return
+    if data is None:
+        job.status, job.finished_at = JobStatus.DONE, utcnow()
+        return
+    job.run_at = utcnow() + LEASE  # nobody else takes it while the middle runs
+    assert staged is not None
+    staged.append(StagedWork(job.id, job.kind, dict(job.args), job.attempts, data))
+
+
+def finish_staged(sessions: sessionmaker[Session], work: StagedWork) -> None:
+    """Run a leased job's slow middle with no transaction open, then store its result."""
+    spec = _staged[work.kind]
+    try:
+        result, error = spec.compute(work.data), None
+    except Exception as exc:
+        result, error = None, exc
+    with sessions() as db:
+        job = db.scalar(
+            select(Job)
+            .where(Job.id == work.job_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if job is None or job.status != JobStatus.QUEUED or job.attempts != work.attempts:
+            return  # the lease ran out and another worker took the job over
+        if error is not None:
+            _failed(job, error)
+            db.commit()
+            return
+        savepoint = db.begin_nested()
+        try:
+            spec.apply(db, work.args, result)
+            savepoint.commit()
+        except Exception as exc:
+            savepoint.rollback()
+            _failed(job, exc)
+        else:
+            job.status, job.finished_at = JobStatus.DONE, utcnow()
+        db.commit()
 
 
 def next_due_at(db: Session) -> datetime | None:

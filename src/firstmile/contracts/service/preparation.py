@@ -72,29 +72,40 @@ def _language(requested: str | None, customer: Customer) -> str:
     return DEFAULT_LOCALE
 
 
-def render_contract(db: Session, contract_id: str) -> Contract | None:
-    """The job: render the unsigned PDF once; `preparing` -> `ready`. Idempotent."""
-    contract = repo.find(db, contract_id, for_update=True, with_pdfs=True)
+def render_input(db: Session, contract_id: str) -> ContractInput | None:
+    """What the PDF is made from; None when there is nothing to render (not `preparing`)."""
+    contract = repo.find(db, contract_id)
     if contract is None or contract.status != ContractStatus.PREPARING:
-        return contract
+        return None
     meta = packs.current_meta(db)
     template = repo.template_for(db, meta.code)
     if template is None:
         raise jobs.PermanentJobError(f"the pack {meta.code} has no contract.yaml")
-    pdf = render(
-        ContractInput(
-            contract_number=contract.id,
-            order_number=contract.order_id,
-            language=contract.language,
-            created_at=contract.created_at,
-            timezone=meta.timezone,
-            cooling_off_days=meta.cooling_off_days,
-            operator=meta.operator,
-            customer=_party(db, contract.customer_id),
-            snapshot=contract.content,
-            template=template.content,
-        )
+    return ContractInput(
+        contract_number=contract.id,
+        order_number=contract.order_id,
+        language=contract.language,
+        created_at=contract.created_at,
+        timezone=meta.timezone,
+        cooling_off_days=meta.cooling_off_days,
+        operator=meta.operator,
+        customer=_party(db, contract.customer_id),
+        snapshot=contract.content,
+        template=template.content,
     )
+
+
+def render_pdf(data: ContractInput) -> bytes:
+    """The slow middle: no session, no transaction."""
+    return render(data)
+
+
+def store_render(db: Session, contract_id: str, pdf: bytes) -> None:
+    """Keep the rendered PDF: `preparing` -> `ready`. A contract voided (or rendered by
+    another worker) while the PDF was being made is left as it is."""
+    contract = repo.find(db, contract_id, for_update=True, with_pdfs=True)
+    if contract is None or contract.status != ContractStatus.PREPARING:
+        return
     contract.unsigned_pdf, contract.unsigned_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     contract.status, contract.rendered_at = ContractStatus.READY, utcnow()
     db.flush()
@@ -106,7 +117,6 @@ def render_contract(db: Session, contract_id: str) -> Contract | None:
         document_sha256=contract.unsigned_sha256,
         size_bytes=len(pdf),
     )
-    return contract
 
 
 def _party(db: Session, customer_id: str) -> Party:
