@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -158,6 +159,29 @@ def test_sixth_code_within_an_hour_is_refused(sessions: sessionmaker[Session]) -
             _issue(sessions)
     assert caught.value.status_code == 429
     assert caught.value.details["retry_after_seconds"] == 55 * 60 + 1
+
+
+def test_concurrent_requests_cannot_exceed_the_rate_limit(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Ten requests at once for one subject, three allowed per hour: exactly three codes."""
+    barrier = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def request() -> None:
+        barrier.wait()
+        try:
+            _issue(sessions, "c-race", max_per_hour=3)
+            outcomes.append("issued")
+        except TooManyRequests:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=request) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["issued"] * 3 + ["refused"] * 7
 
 
 def test_rate_limit_frees_up_after_an_hour(sessions: sessionmaker[Session]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session
@@ -118,3 +120,13 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def skip_locked(dialect_name: str) -> bool:
     """Whether `.with_for_update(skip_locked=...)` applies; SQLite has one writer, no row locks."""
     return dialect_name == "postgresql"
+
+
+def serialize_on(db: Session, name: str) -> None:
+    """Make concurrent transactions that call this with the same `name` run one after the
+    other from here to their end (a PostgreSQL transaction advisory lock; on SQLite every
+    write transaction already holds the one write lock from its start)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -27,7 +27,7 @@ from sqlalchemy import Index, String, func, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, SessionTransaction, mapped_column
 
-from firstmile.kit.db import Base, IdMixin, Session
+from firstmile.kit.db import Base, IdMixin, Session, serialize_on
 from firstmile.kit.errors import Conflict, InvalidInput, TooManyRequests
 from firstmile.kit.time import utcnow
 
@@ -82,6 +82,7 @@ def issue(
         raise InvalidInput("must be between 4 and 10 digits", field="length")
     if ttl_seconds <= 0:
         raise InvalidInput("must be positive", field="ttl_seconds")
+    serialize_on(db, f"otp:{subject_id}")  # two requests at once must not both pass the limit
     now = utcnow()
     _check_rate(db, subject_id, now, max_per_hour)
     db.execute(
