@@ -25,7 +25,7 @@ def _awaiting(sessions: sessionmaker[Session], db: Session, run_jobs: RunJobs) -
     placed = start_order(sessions, "mobile-self")
     run_jobs()
     [sim] = service_orders(db, placed.id)
-    code = simulator.printed_carrier_code(sim.id)
+    code = simulator.printed_carrier_code(db, sim.id)
     assert code is not None
     return _service_id(db, placed.id), code
 
@@ -137,6 +137,35 @@ def test_wrong_codes_stay_counted_through_the_api(
         client.post(url, json={"activation_code": "11111111"}, headers=integration)
     answer = client.post(url, json={"activation_code": code}, headers=integration)
     assert answer.status_code == 409
+
+
+def test_the_code_printed_by_the_simulator_is_shown_to_admins_and_activates(
+    client: TestClient,
+    admin: Headers,
+    agent: Headers,
+    integration: Headers,
+    sessions: sessionmaker[Session],
+    run_jobs: RunJobs,
+) -> None:
+    """The demo path: read what the simulated logistics printed on the SIM carrier (kept in
+    the database, so any process sees it), then activate with it as the customer would."""
+    placed = start_order(sessions, "mobile-self")
+    run_jobs()
+    with sessions() as db:
+        service_id = _service_id(db, placed.id)
+    url = f"/api/provisioning/simulator/sim-carriers?service_id={service_id}"
+    assert client.get(url, headers=agent).status_code == 403
+    [carrier] = client.get(url, headers=admin).json()
+    assert carrier["service_id"] == service_id
+    assert len(carrier["activation_code"]) == 8
+    answer = client.post(
+        f"/api/services/{service_id}/self-activation",
+        json={"activation_code": carrier["activation_code"]},
+        headers=integration,
+    )
+    assert (answer.status_code, answer.json()["status"]) == (200, "active")
+    unknown = client.get("/api/provisioning/simulator/sim-carriers?service_id=nope", headers=admin)
+    assert unknown.status_code == 404
 
 
 def test_self_activation_body_is_validated(client: TestClient, integration: Headers) -> None:

@@ -29,7 +29,7 @@ def _carrier_code(db: Session, order_id: str) -> str:
     [sim] = [
         so for so in service_orders(db, order_id) if so.kind == ServiceOrderKind.SIM_ACTIVATION
     ]
-    code = simulator.printed_carrier_code(sim.id)
+    code = simulator.printed_carrier_code(db, sim.id)
     assert code is not None
     return code
 

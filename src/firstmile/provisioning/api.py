@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from firstmile.kit.errors import InvalidInput, NotFound
-from firstmile.kit.http import AgentActor, AnyActor, Db, TxRoute
+from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, TxRoute
 from firstmile.kit.i18n import is_rtl, is_supported, pick
 from firstmile.provisioning import service as provisioning_service
+from firstmile.provisioning.adapters import simulator
 from firstmile.provisioning.models import DeviceGuide, FalloutStatus
 from firstmile.provisioning.schemas import (
     DeviceGuideRead,
@@ -23,6 +24,7 @@ from firstmile.provisioning.schemas import (
     SelfActivationCreate,
     ServiceOrderRead,
     ServiceRead,
+    SimCarrierRead,
     SlotRead,
     TechnicianAppointmentCreate,
     TechnicianAppointmentRead,
@@ -224,3 +226,13 @@ def device_image(model: str, number: int, db: Db, _actor: AnyActor) -> Response:
         raise NotFound("image of step", f"{model}/{number}")
     content, media_type = found
     return Response(content, media_type=media_type)
+
+
+@router.get(
+    "/provisioning/simulator/sim-carriers",
+    response_model=list[SimCarrierRead],
+    summary="What the network simulator printed on a service's SIM carrier (demo; admin only)",
+)
+def simulated_sim_carriers(service_id: Id, db: Db, _actor: AdminActor) -> list[SimCarrierRead]:
+    provisioning_service.service(db, service_id)  # 404 for an unknown service
+    return [SimCarrierRead.model_validate(c) for c in simulator.printed_carriers(db, service_id)]

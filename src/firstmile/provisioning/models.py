@@ -159,3 +159,17 @@ class DeviceGuide(IdMixin, Base):
     # [{"title": {locale: text}, "body": {...}, "tip": {...} | None, "image": "devices/x.svg"}]
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class SimulatedSimCarrier(IdMixin, Base):
+    """SIMULATOR ONLY: what the simulated SIM logistics printed on a physical SIM's carrier
+    card, so a demo or a test can play the customer who holds it. A real network prints the
+    code itself; firstmile then never sees it again."""
+
+    __tablename__ = "simulated_sim_carriers"
+
+    service_order_id: Mapped[str] = mapped_column(ForeignKey("service_orders.id"), unique=True)
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    activation_code: Mapped[str] = mapped_column(String(20))
+    printed_at: Mapped[datetime]

@@ -143,3 +143,15 @@ class LocaleQuery(BaseModel):
         if value.split("-")[0].split("_")[0].lower() not in SUPPORTED_LOCALES:
             raise ValueError(f"unsupported locale; one of {', '.join(SUPPORTED_LOCALES)}")
         return value
+
+
+class SimCarrierRead(BaseModel):
+    """SIMULATOR ONLY: the code printed on a physical SIM's carrier card."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    service_order_id: str
+    service_id: str
+    customer_id: str
+    activation_code: str
+    printed_at: datetime

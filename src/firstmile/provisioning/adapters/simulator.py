@@ -12,6 +12,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
 from stdnum import ean, luhn
 
 from firstmile.eventlog import service as eventlog_service
@@ -19,6 +20,7 @@ from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.kit.time import utcnow
 from firstmile.provisioning.adapters import SubmissionReceipt
+from firstmile.provisioning.models import SimulatedSimCarrier
 
 SOURCE = "network-simulator"
 ACTOR = "system:network-simulator"
@@ -27,14 +29,42 @@ SMDP_ADDRESS = "smdp.simulator.firstmile.example"
 COMPLETED = "network.service_order_completed"
 FAILED = "network.service_order_failed"
 
-# What the simulated SIM logistics printed on each carrier, by service order id. Only the
-# simulator keeps this (in memory), so demos and tests can play the customer holding the SIM.
-_printed_carriers: dict[str, str] = {}
 
-
-def printed_carrier_code(service_order_id: str) -> str | None:
+def printed_carrier_code(db: Session, service_order_id: str) -> str | None:
     """The activation code the simulated logistics printed on a SIM carrier (simulator only)."""
-    return _printed_carriers.get(service_order_id)
+    return db.scalar(
+        select(SimulatedSimCarrier.activation_code).where(
+            SimulatedSimCarrier.service_order_id == service_order_id
+        )
+    )
+
+
+def printed_carriers(db: Session, service_id: str) -> list[SimulatedSimCarrier]:
+    """The carriers printed for a service, newest first (the admin API shows them)."""
+    return list(
+        db.scalars(
+            select(SimulatedSimCarrier)
+            .where(SimulatedSimCarrier.service_id == service_id)
+            .order_by(SimulatedSimCarrier.printed_at.desc())
+        )
+    )
+
+
+def _print_carrier(db: Session, data: dict[str, Any], code: str) -> None:
+    """Kept in the database, so every process (web, workers) sees the same carriers."""
+    so_id = str(data["id"])
+    row = db.scalar(
+        select(SimulatedSimCarrier).where(SimulatedSimCarrier.service_order_id == so_id)
+    )
+    if row is None:
+        row = SimulatedSimCarrier(
+            service_order_id=so_id,
+            service_id=str(data["service_id"]),
+            customer_id=str(data["customer_id"]),
+        )
+        db.add(row)
+    row.activation_code, row.printed_at = code, utcnow()  # a resubmission prints anew
+    db.flush()
 
 
 class SimulatedNetwork:
@@ -58,7 +88,7 @@ class SimulatedNetwork:
         attempt = int(service_order_data["attempt"])
         code = service_order_data.get("carrier_activation_code")
         if code:
-            _printed_carriers[so_id] = str(code)
+            _print_carrier(self.db, service_order_data, str(code))
         rng = random.Random(f"{so_id}:{attempt}")
         event_type, payload = self._outcome(rng, service_order_data)
         jobs.enqueue(
