@@ -116,3 +116,47 @@ def test_a_new_customer_goes_from_registration_to_a_live_service(
     assert _ok(client.get(f"/api/orders/{change['id']}", headers=agent))["status"] == "completed"
     after = _ok(client.get(f"/api/products/{product['id']}", headers=agent))
     assert after["features"]["roaming"] is False
+
+
+def test_cancelling_a_live_order_takes_its_service_down_on_the_network(
+    telco: str, client: TestClient, agent: dict[str, str], sessions: Sessions, run_jobs: RunJobs
+) -> None:
+    customer = _register(client, agent)
+    _verify_email(client, agent, sessions, run_jobs, customer)
+    quote = _ok(
+        client.post(
+            "/api/quotes",
+            json={
+                "customer_id": customer["id"],
+                "account_id": customer["accounts"][0]["id"],  # type: ignore[index]
+                "service_address": prague_address(),
+                "items": [{"offering": "mobile-10gb", "options": {"sim_type": "esim"}}],
+            },
+            headers=agent,
+        ),
+        201,
+    )
+    order = _ok(client.post("/api/orders", json={"quote_id": quote["id"]}, headers=agent), 201)
+    _sign(client, agent, sessions, run_jobs, {**customer, "order": order})
+    _network(run_jobs)
+    [service] = _ok(client.get("/api/services", params={"order_id": order["id"]}, headers=agent))
+    assert service["status"] == "active"
+
+    cancelled = client.post(
+        f"/api/orders/{order['id']}/cancel", json={"reason": "changed my mind"}, headers=agent
+    )
+    assert _ok(cancelled)["status"] == "cancelled"  # within the cooling-off period: at once
+    [down] = [
+        so
+        for so in _ok(
+            client.get("/api/service-orders", params={"order_id": order["id"]}, headers=agent)
+        )
+        if so["kind"] == "service_termination"
+    ]
+    assert down["status"] == "pending"
+    _network(run_jobs)
+    after = _ok(client.get(f"/api/services/{service['id']}", headers=agent))
+    assert after["status"] == "terminated"
+    timeline = _ok(client.get(f"/api/customers/{customer['id']}/timeline", headers=agent))
+    types = [e["type"] for e in timeline["events"]]  # type: ignore[union-attr]
+    assert types.index("product.terminated") < types.index("service.terminated")

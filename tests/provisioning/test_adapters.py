@@ -87,6 +87,14 @@ def test_tmf641_document_carries_our_id_and_characteristics() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [("sim_activation", "add"), ("feature_change", "modify"), ("service_termination", "delete")],
+)
+def test_tmf641_item_action_follows_the_kind(kind: str, action: str) -> None:
+    assert tmf641_order({**DATA, "kind": kind})["serviceOrderItem"][0]["action"] == action
+
+
 def test_accepted_order_returns_the_network_reference(network: tuple[Network, str]) -> None:
     state, url = network
     receipt = Tmf641HttpAdapter(url).submit(DATA)

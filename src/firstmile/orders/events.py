@@ -82,5 +82,10 @@ PRODUCT_TERMINATED = declare(
     "The product ended: its order was cancelled (at the termination date after notice), "
     "or it was cancelled before it went live.",
     subject="product",
-    payload={**_PRODUCT, "status": "terminated or cancelled", "reason": "why"},
+    payload={
+        **_PRODUCT,
+        "status": "terminated or cancelled",
+        "reason": "why",
+        "service_id": "the service instance to take down (none if it never went live)",
+    },
 )

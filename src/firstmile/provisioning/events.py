@@ -93,6 +93,12 @@ SERVICE_ACTIVATED = declare(
         "service_id": "the service instance",
     },
 )
+SERVICE_TERMINATED = declare(
+    "service.terminated",
+    "The network took the service down after its product ended.",
+    subject="service",
+    payload={"order_id": "the order that was cancelled", "service_id": "the service instance"},
+)
 SERVICE_ACTIVATION_FAILED = declare(
     "service.activation_failed",
     "A permanent failure opened a fallout case; the item cannot activate until it is resolved.",

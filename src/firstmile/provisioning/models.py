@@ -37,6 +37,7 @@ class ServiceOrderKind(StrEnum):
     SUPPLY_SWITCH = "supply_switch"
     SMART_METER_REGISTRATION = "smart_meter_registration"
     FEATURE_CHANGE = "feature_change"
+    SERVICE_TERMINATION = "service_termination"  # the product ended: take the service down
 
 
 class ServiceOrderStatus(StrEnum):

@@ -12,6 +12,7 @@ from firstmile.kit.settings import current
 from firstmile.provisioning import events
 from firstmile.provisioning import service as provisioning_service
 from firstmile.provisioning.adapters import simulator
+from firstmile.provisioning.service import termination
 from firstmile.provisioning.service.common import SUBMIT_JOB
 
 
@@ -28,6 +29,11 @@ def simulator_reported(db: Session, args: dict[str, Any]) -> None:
 @eventlog_service.on(events.NETWORK_SERVICE_ORDER_COMPLETED)
 def on_network_completed(db: Session, event: Event) -> None:
     provisioning_service.network_completed(db, event)
+
+
+@eventlog_service.on("product.terminated")
+def on_product_terminated(db: Session, event: Event) -> None:
+    termination.product_terminated(db, event)
 
 
 @eventlog_service.on(events.NETWORK_SERVICE_ORDER_FAILED)

@@ -183,7 +183,13 @@ def _end(db: Session, product: Product, status: ProductStatus, actor: str) -> No
     product.status, product.terminated_at = status, utcnow()
     db.flush()
     record_product(
-        db, events.PRODUCT_TERMINATED, product, actor, status=str(status), reason="order cancelled"
+        db,
+        events.PRODUCT_TERMINATED,
+        product,
+        actor,
+        status=str(status),
+        reason="order cancelled",
+        service_id=product.service_id,
     )
 
 

@@ -156,6 +156,8 @@ def identifiers_for(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
         return {"ean": ean_body, "switch_date": (utcnow() + timedelta(days=21)).date().isoformat()}
     if kind == "smart_meter_registration":
         return {"meter_id": "SM-" + _digits(rng, 10)}
+    if kind == "service_termination":
+        return {"terminated_on": utcnow().date().isoformat()}
     return {"features": options.get("features", {})}
 
 

@@ -23,7 +23,7 @@ from firstmile.provisioning.models import (
     ServiceOrderStatus,
     ServiceStatus,
 )
-from firstmile.provisioning.service import fallout
+from firstmile.provisioning.service import fallout, termination
 from firstmile.provisioning.service.common import (
     MAX_ATTEMPTS,
     activate,
@@ -94,6 +94,9 @@ def complete(db: Session, so: ServiceOrder, identifiers: dict[str, Any], *, acto
     for after in repo.dependents_of(db, so.id):
         if after.status == ServiceOrderStatus.PENDING:
             schedule_submission(db, after)
+    if so.kind == ServiceOrderKind.SERVICE_TERMINATION:
+        termination.service_taken_down(db, so, service, actor=actor)
+        return
     _item_progress(db, so, service, actor=actor)
 
 
