@@ -32,3 +32,20 @@ def outbox(
     finally:
         engine.dispose()
     typer.echo(body.model_dump_json())
+
+
+@app.command("sms-info")
+def sms_info(text: Annotated[str, typer.Argument(help="The SMS text.")]) -> None:
+    """Print one JSON object: the encoding (GSM-7 or UCS-2), the segment count and the
+    characters per segment (160/153 for GSM-7, 70/67 for UCS-2)."""
+    import json
+
+    from firstmile.kit.errors import InvalidInput
+    from firstmile.messaging.channels.sms.encoding import analyse
+
+    try:
+        info = analyse(text)
+    except InvalidInput as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(info.to_dict(), ensure_ascii=False))
