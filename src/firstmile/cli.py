@@ -80,8 +80,7 @@ def serve(
     """Start the web app with an in-process worker (the embedded default: a SQLite file)."""
     import uvicorn
 
-    settings = load_settings()
-    configure(settings)
+    settings = load_settings()  # create_app makes them the process's settings
     _logging(settings)
     _prepare(settings, pack)
     typer.echo(

@@ -124,7 +124,7 @@ def enqueue(
 ) -> Job:
     """Add a job in the caller's transaction; with `key`, a second enqueue returns the first.
 
-    Due jobs run by `priority` (URGENT, NORMAL, BULK), then oldest first."""
+    Due jobs run by `priority` (URGENT, HIGH, NORMAL, BULK), then oldest first."""
     if key is not None:
         existing = db.scalar(select(Job).where(Job.key == key))
         if existing is not None:

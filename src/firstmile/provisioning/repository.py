@@ -26,8 +26,11 @@ def service_order(db: Session, service_order_id: str, *, lock: bool = False) -> 
     return db.scalar(stmt)
 
 
-def service(db: Session, service_id: str) -> Service | None:
-    return db.get(Service, service_id)
+def service(db: Session, service_id: str, *, lock: bool = False) -> Service | None:
+    if not lock:
+        return db.get(Service, service_id)
+    stmt = select(Service).where(Service.id == service_id).with_for_update()
+    return db.scalar(stmt.execution_options(populate_existing=True))
 
 
 def fallout_case(db: Session, case_id: str, *, lock: bool = False) -> FalloutCase | None:

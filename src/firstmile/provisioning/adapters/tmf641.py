@@ -20,8 +20,8 @@ from firstmile.provisioning.adapters import (
 )
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-MODIFY_KINDS = frozenset({"feature_change"})
-DELETE_KINDS = frozenset({"service_termination"})
+# TMF641 ServiceOrderItem action per kind of service order; every other kind is an "add".
+ACTIONS = {"feature_change": "modify", "service_termination": "delete"}
 
 
 def tmf641_order(data: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def tmf641_order(data: dict[str, Any]) -> dict[str, Any]:
         "serviceOrderItem": [
             {
                 "id": "1",
-                "action": _action(str(data["kind"])),
+                "action": ACTIONS.get(str(data["kind"]), "add"),
                 "@type": "ServiceOrderItem",
                 "service": service,
             }
@@ -101,10 +101,3 @@ def _external_ref(answer: httpx.Response, body: dict[str, Any]) -> str:
     if isinstance(parsed, dict) and parsed.get("id"):
         return str(parsed["id"])[:120]
     return str(body["externalId"])
-
-
-def _action(kind: str) -> str:
-    """TMF641 ServiceOrderItem action for a kind of service order."""
-    if kind in DELETE_KINDS:
-        return "delete"
-    return "modify" if kind in MODIFY_KINDS else "add"

@@ -8,6 +8,7 @@ from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
 from firstmile.kit.db import Session
 from firstmile.provisioning import events
+from firstmile.provisioning import repository as repo
 from firstmile.provisioning.models import (
     Service,
     ServiceOrder,
@@ -29,12 +30,7 @@ def product_terminated(db: Session, event: Event) -> ServiceOrder | None:
     service_id = payload.get("service_id")
     if payload.get("status") != "terminated" or not service_id:
         return None
-    service = db.scalar(
-        select(Service)
-        .where(Service.id == str(service_id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    service = repo.service(db, str(service_id), lock=True)
     if service is None or service.status not in LIVE:
         return None
     under_way = db.scalar(
@@ -52,15 +48,10 @@ def product_terminated(db: Session, event: Event) -> ServiceOrder | None:
         customer_id=service.customer_id,
         service_id=service.id,
         kind=ServiceOrderKind.SERVICE_TERMINATION,
-        status=ServiceOrderStatus.PENDING,
         data={"reason": str(payload.get("reason") or "product terminated")},
-        attempts=0,
-        submission_round=0,
-        round_attempts=0,
-        result={},
     )
     db.add(so)
-    db.flush()
+    db.flush()  # the model's defaults (pending, no attempts yet) are set now
     schedule_submission(db, so)
     return so
 
