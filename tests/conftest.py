@@ -72,6 +72,7 @@ def _empty_tables(engine: Engine) -> None:
 def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
     _empty_tables(engine)
     clock.reset()
+    auth_service.verified_tokens.clear()  # the tokens it remembers are gone with the tables
     yield make_sessionmaker(engine)
     clock.reset()
 

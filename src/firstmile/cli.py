@@ -118,7 +118,7 @@ def worker(
     settings = load_settings()
     configure(settings)
     _logging(settings)
-    engine = make_engine(settings.database_url, pool_size=2)
+    engine = make_engine(settings.database_url, pool_size=2, pre_ping=settings.db_pool_pre_ping)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

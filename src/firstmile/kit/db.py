@@ -92,7 +92,10 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+def make_engine(url: str, *, pool_size: int = 20, pre_ping: bool = True) -> Engine:
+    """An engine for `url`. `pre_ping` tests each pooled connection before use (one more
+    round trip per transaction); without it a connection the server dropped fails its
+    request once, SQLAlchemy then discards the whole pool, and the next request reconnects."""
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -100,7 +103,13 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         # queue on busy_timeout instead of failing with "database is locked" on upgrade.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=pre_ping,
+        pool_recycle=1800,  # below common idle-connection limits of proxies and firewalls
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
