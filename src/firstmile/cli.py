@@ -51,8 +51,9 @@ def _logging(settings: Settings) -> None:
 
 
 def _prepare(settings: Settings, pack: str | None) -> None:
-    """Migrate, load the demo pack if none is loaded yet (first start), and make the demo
-    sealing certificate unless a real one is configured."""
+    """Migrate, load the demo pack if none is loaded yet (first start) or reload the pack in
+    force if its files changed (an upgrade, an edited pack), and make the demo sealing
+    certificate unless a real one is configured."""
     from firstmile.contracts import sealing
     from firstmile.kit import migrate
     from firstmile.kit.db import make_engine, make_sessionmaker
@@ -61,10 +62,15 @@ def _prepare(settings: Settings, pack: str | None) -> None:
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     with make_sessionmaker(engine)() as db:
-        if loader.current(db) is None or pack is not None:
+        current = loader.current(db)
+        if current is None or pack is not None:
             row = loader.load(db, pack or settings.pack)
             db.commit()
             typer.echo(f"loaded pack {row.code} ({row.name})")
+        elif loader.changed_on_disk(current):
+            row = loader.load(db, current.path)
+            db.commit()
+            typer.echo(f"reloaded pack {row.code} ({row.name}): its files changed")
     engine.dispose()
     if settings.sealing_pkcs12_path is None:
         typer.echo(f"demo sealing certificate: {sealing.ensure_demo_certificate(settings)}")

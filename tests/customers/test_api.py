@@ -232,6 +232,7 @@ def _code_sent(db: Session, message_id: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.usefixtures("telco")
 def test_email_verified_with_the_code_sent(client: TestClient, agent: Headers, db: Session) -> None:
     created = _register(client, agent)
     email = _medium(created, "email")
@@ -249,6 +250,7 @@ def test_email_verified_with_the_code_sent(client: TestClient, agent: Headers, d
     assert service.contact_for(db, created["id"], "email") == "eva.novakova@example.com"
 
 
+@pytest.mark.usefixtures("telco")
 def test_wrong_code_names_the_field(client: TestClient, agent: Headers, db: Session) -> None:
     created = _register(client, agent)
     phone = _medium(created, "phone")

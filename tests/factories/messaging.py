@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from firstmile.customers.models import (
@@ -18,7 +19,15 @@ from firstmile.customers.models import (
 )
 from firstmile.kit.db import new_id
 from firstmile.kit.time import utcnow
-from firstmile.messaging.models import Channel, Message, MessageClass, MessageStatus
+from firstmile.messaging.models import (
+    Channel,
+    Message,
+    MessageClass,
+    MessageStatus,
+    MessageTemplate,
+)
+from firstmile.messaging.templates import digest_of
+from firstmile.packs.models import Pack
 
 SIGNATURE_TEXTS: dict[str, dict[str, str]] = {
     "en": {"subject": "Your signature code", "body": "Your code is {{ code }}."},
@@ -27,6 +36,80 @@ SIGNATURE_TEXTS: dict[str, dict[str, str]] = {
     "sv": {"subject": "Din signeringskod", "body": "Din kod är {{ code }}."},
     "ar": {"subject": "رمز التوقيع", "body": "رمزك هو {{ code }}."},
 }
+
+
+TEST_PACK = "msgtest"
+
+
+def pack(db: Session) -> Pack:
+    """A minimal pack in force (no catalog): enough for messaging, committed."""
+    row = db.get(Pack, TEST_PACK)
+    if row is None:
+        meta = {
+            "code": TEST_PACK,
+            "name": "Test Operator",
+            "country": "CZ",
+            "currency": "CZK",
+            "default_locale": "en",
+            "operator": {"legal_name": "Test Operator s.r.o.", "support_email": "care@op.example"},
+        }
+        row = Pack(code=TEST_PACK, name="Test Operator", path="", digest="", meta=meta)
+        row.loaded_at = utcnow()
+        db.add(row)
+        db.commit()
+    return row
+
+
+def message_template(
+    db: Session,
+    purpose: str,
+    texts: dict[str, dict[str, str]] | None = None,
+    *,
+    klass: str = "transactional",
+    channels: tuple[str, ...] = ("email", "sms"),
+    sample_data: dict[str, Any] | None = None,
+) -> MessageTemplate:
+    """Store a new version of `purpose` in the test pack, committed.
+
+    `texts` is {locale: {"subject", "body", "html"}}; the body becomes the email's plain
+    text and the SMS; the html, when given, the email's HTML part.
+    """
+    texts = texts if texts is not None else SIGNATURE_TEXTS
+    pack(db)
+    email: dict[str, Any] = {
+        "subject": {loc: t.get("subject", "") for loc, t in texts.items()},
+        "text": {loc: t["body"] for loc, t in texts.items()},
+    }
+    if any("html" in t for t in texts.values()):
+        email["html"] = {loc: t["html"] for loc, t in texts.items() if "html" in t}
+    by_channel: dict[str, Any] = {
+        "email": email,
+        "sms": {"text": {loc: t["body"] for loc, t in texts.items()}},
+    }
+    content = {
+        "class": klass,
+        "urgent": False,
+        "description": f"test template {purpose}",
+        "sample_data": sample_data or {},
+        "channels": {c: by_channel[c] for c in channels},
+    }
+    latest = db.scalar(
+        select(func.max(MessageTemplate.version)).where(
+            MessageTemplate.pack == TEST_PACK, MessageTemplate.purpose == purpose
+        )
+    )
+    row = MessageTemplate(
+        pack=TEST_PACK,
+        purpose=purpose,
+        version=(latest or 0) + 1,
+        klass=MessageClass(klass),
+        urgent=False,
+        digest=digest_of(content),
+        content=content,
+    )
+    db.add(row)
+    db.commit()
+    return row
 
 
 def message(**overrides: Any) -> Message:

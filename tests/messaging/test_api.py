@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -7,9 +8,15 @@ from firstmile.auth.scopes import SYSTEM
 from firstmile.messaging import service
 from firstmile.messaging.models import Message
 from tests.conftest import RunJobs
-from tests.factories.messaging import SIGNATURE_TEXTS, customer
+from tests.factories.messaging import customer, message_template
 
 WELCOME = {"en": {"subject": "Welcome", "body": "Welcome, {{ name }}."}}
+
+
+@pytest.fixture(autouse=True)
+def _templates(db: Session) -> None:
+    message_template(db, "contract_signature_code")
+    message_template(db, "welcome", WELCOME)
 
 
 def _message(db: Session, customer_id: str, *, key: str = "k-1", **kw: object) -> Message:
@@ -17,10 +24,8 @@ def _message(db: Session, customer_id: str, *, key: str = "k-1", **kw: object) -
         "customer_id": customer_id,
         "purpose": "contract_signature_code",
         "channel": "sms",
-        "texts": SIGNATURE_TEXTS,
         "data": {"code": "271828"},
         "idempotency_key": key,
-        "klass": "transactional",
         "actor": SYSTEM,
     }
     values.update(kw)
@@ -34,9 +39,7 @@ def test_agent_lists_a_customers_messages_without_codes(
 ) -> None:
     eva = customer(db, language="en")
     signature = _message(db, eva.id)
-    welcome = _message(
-        db, eva.id, key="k-2", purpose="welcome", texts=WELCOME, data={"name": "Eva"}
-    )
+    welcome = _message(db, eva.id, key="k-2", purpose="welcome", data={"name": "Eva"})
     answer = client.get("/api/messages", params={"customer_id": eva.id}, headers=agent)
     assert answer.status_code == 200
     by_id = {m["id"]: m for m in answer.json()["messages"]}

@@ -11,7 +11,7 @@ from firstmile.cli import app
 from firstmile.kit.settings import Settings
 from firstmile.messaging import service
 from tests.conftest import RunJobs
-from tests.factories.messaging import SIGNATURE_TEXTS, customer
+from tests.factories.messaging import customer, message_template
 
 
 @pytest.fixture
@@ -22,15 +22,14 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("env")
 def test_outbox_prints_the_simulated_deliveries(db: Session, run_jobs: RunJobs) -> None:
     eva = customer(db, language="sv")
+    message_template(db, "contact_verification")
     service.send(
         db,
         customer_id=eva.id,
         purpose="contact_verification",
         channel="email",
-        texts=SIGNATURE_TEXTS,
         data={"code": "314159"},
         idempotency_key="cli-1",
-        klass="transactional",
         actor=SYSTEM,
     )
     db.commit()

@@ -31,10 +31,17 @@ from firstmile.messaging.models import (
     SimulatedDelivery,
 )
 from tests.conftest import RunJobs
-from tests.factories.messaging import SIGNATURE_TEXTS, customer
+from tests.factories.messaging import customer, message_template
 from tests.messaging.peers import Inbox, smtp_server
 
 MARKETING_TEXTS = {"en": {"subject": "Hello {{ name }}", "body": "An offer for {{ name }}."}}
+
+
+@pytest.fixture(autouse=True)
+def _templates(db: Session) -> None:
+    message_template(db, "contract_signature_code")
+    message_template(db, "contact_verification")
+    message_template(db, "offer", MARKETING_TEXTS, klass="marketing")
 
 
 def _send(db: Session, customer_id: str, **overrides: Any) -> Message:
@@ -42,10 +49,8 @@ def _send(db: Session, customer_id: str, **overrides: Any) -> Message:
         "customer_id": customer_id,
         "purpose": "contract_signature_code",
         "channel": "email",
-        "texts": SIGNATURE_TEXTS,
         "data": {"code": "482915"},
         "idempotency_key": "sig-1",
-        "klass": "transactional",
         "actor": SYSTEM,
     }
     values.update(overrides)
@@ -140,17 +145,13 @@ def test_without_consent_the_message_is_suppressed_and_not_delivered(db: Session
 
 def test_marketing_needs_marketing_consent(db: Session) -> None:
     eva = customer(db)  # service consent only
-    message = _send(
-        db, eva.id, klass="marketing", texts=MARKETING_TEXTS, data={"name": "Eva"}, purpose="offer"
-    )
+    message = _send(db, eva.id, data={"name": "Eva"}, purpose="offer")
     assert message.status == MessageStatus.SUPPRESSED
 
 
 def test_marketing_with_consent_is_queued_and_not_sensitive(db: Session) -> None:
     eva = customer(db, consents={("marketing", "email"): True})
-    message = _send(
-        db, eva.id, klass="marketing", texts=MARKETING_TEXTS, data={"name": "Eva"}, purpose="offer"
-    )
+    message = _send(db, eva.id, data={"name": "Eva"}, purpose="offer")
     assert message.status == MessageStatus.QUEUED
     assert message.sensitive is False
     assert message.subject == "Hello Eva"
@@ -177,28 +178,60 @@ def test_missing_data_names_the_data_field(db: Session) -> None:
 
 
 def test_broken_template_names_the_text(db: Session) -> None:
-    texts = {"en": {"subject": "x", "body": "{% if %}"}}
+    message_template(db, "broken", {"en": {"subject": "x", "body": "{% if %}"}})
     with pytest.raises(InvalidInput) as caught:
-        _send(db, customer(db, language="en").id, texts=texts)
-    assert caught.value.field == "texts.en.body"
+        _send(db, customer(db, language="en").id, purpose="broken")
+    assert caught.value.field == "email.text.en"
 
 
 def test_templates_run_in_a_sandbox(db: Session) -> None:
-    texts = {"en": {"body": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}}
+    texts = {"en": {"subject": "x", "body": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}}
+    message_template(db, "escape", texts)
     with pytest.raises(InvalidInput):
-        _send(db, customer(db, language="en").id, texts=texts)
+        _send(db, customer(db, language="en").id, purpose="escape")
     assert _count(db, Message) == 0
+
+
+def test_a_message_records_the_template_version_it_was_made_from(db: Session) -> None:
+    changed = {"en": {"subject": "New", "body": "Your new code: {{ code }}."}}
+    message_template(db, "contract_signature_code", changed)
+    message = _send(db, customer(db, language="en").id)
+    assert message.template_version == 2
+    assert message.body_text == "Your new code: 482915."
+
+
+def test_the_email_html_is_laid_out_right_to_left_for_arabic(db: Session) -> None:
+    message = _send(db, customer(db, language="ar").id)
+    assert message.body_html is not None
+    assert '<html lang="ar" dir="rtl">' in message.body_html
+    assert "<p>رمزك هو 482915.</p>" in message.body_html
+    assert "Test Operator s.r.o." in message.body_html
+    czech = _send(db, customer(db, email="jan@example.com").id, idempotency_key="sig-2")
+    assert czech.body_html is not None
+    assert '<html lang="cs" dir="ltr">' in czech.body_html
+
+
+def test_data_is_escaped_in_the_email_html(db: Session) -> None:
+    message_template(db, "hello", {"en": {"subject": "Hi", "body": "Hi {{ name }}"}})
+    message = _send(
+        db,
+        customer(db, language="en").id,
+        purpose="hello",
+        data={"name": "<script>x</script>"},
+    )
+    assert message.body_html is not None
+    assert "<script>" not in message.body_html
+    assert "&lt;script&gt;x&lt;/script&gt;" in message.body_html
+    assert message.body_text == "Hi <script>x</script>"  # the plain part stays plain
 
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
         ({"channel": "fax"}, "channel"),
-        ({"klass": "bulk"}, "klass"),
         ({"idempotency_key": ""}, "idempotency_key"),
-        ({"texts": {}}, "texts"),
-        ({"texts": {"en": {"subject": "x"}}}, "texts.en.body"),
         ({"purpose": ""}, "purpose"),
+        ({"purpose": "no_such_purpose"}, "purpose"),
     ],
 )
 def test_bad_input_names_the_field(db: Session, overrides: dict[str, Any], field: str) -> None:
@@ -344,10 +377,8 @@ def test_concurrent_sends_with_one_key_store_one_message(
         customer_id=eva_id,
         purpose="contract_signature_code",
         channel="email",
-        texts=SIGNATURE_TEXTS,
         data={"code": "482915"},
         idempotency_key="race",
-        klass="transactional",
         actor=SYSTEM,
     )
     theirs: list[str] = []

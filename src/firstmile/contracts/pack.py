@@ -1,4 +1,5 @@
-"""The pack's `contract.yaml`: the contract template and the signature-code message.
+"""The pack's `contract.yaml`: the contract template (the signature-code message is the
+`contract_signature` message template, see firstmile.messaging.pack).
 
 Every title, clause and label is a {locale: text} map in all five supported locales. Texts may
 hold Jinja2 placeholders (`{{ operator.legal_name }}`, `{{ cooling_off_days }}`, ...), filled
@@ -80,27 +81,14 @@ class Labels(_Strict):
     signature: Texts
 
 
-class SignatureMessage(_Strict):
-    """The one-time code message; `{{ code }}`, `{{ minutes }}`, `{{ operator }}` are given."""
-
-    subject: Texts
-    body: Texts
-
-
 class ContractTemplateFile(_Strict):
     title: Texts
     intro: Texts
     sections: list[TemplateSection] = Field(min_length=1)
     labels: Labels
-    signature_message: SignatureMessage
-
-
-MESSAGE_CONTEXT = {"code": "123456", "minutes": 10, "operator": "x", "contract_number": "x"}
 
 
 def _context_for(loc: tuple[str | int, ...]) -> dict[str, Any]:
-    if loc[:1] == ("signature_message",):
-        return MESSAGE_CONTEXT
     if loc[:2] == ("labels", "remaining_monthly"):
         return {"percent": "20 %"}
     return SAMPLE_CONTEXT

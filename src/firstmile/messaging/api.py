@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from firstmile.kit.http import AdminActor, AgentActor, Db, TxRoute
-from firstmile.messaging import service
-from firstmile.messaging.schemas import MessageList, MessageRead, OutboxRead
+from firstmile.messaging import service, templates
+from firstmile.messaging.schemas import (
+    MessageList,
+    MessageRead,
+    OutboxRead,
+    PreviewRead,
+    PreviewRequest,
+    TemplateList,
+    TemplateRead,
+    TemplateSummary,
+)
 
 router = APIRouter(prefix="/api", tags=["messaging"], route_class=TxRoute)
 
 CustomerId = Annotated[str, Query(min_length=1, max_length=36, description="The customer's id")]
 Limit = Annotated[int, Query(ge=1, le=500)]
+Purpose = Annotated[str, Path(min_length=1, max_length=60, description="The template's purpose")]
 
 
 @router.get("/messages", summary="Messages sent or queued for a customer, newest first")
@@ -39,4 +49,42 @@ def simulator_outbox(
     return OutboxRead.model_validate(
         {"deliveries": service.simulated_deliveries(db, customer_id, limit=limit)},
         from_attributes=True,
+    )
+
+
+@router.get("/messaging/templates", summary="The message templates in force (current pack)")
+def list_templates(db: Db, _actor: AgentActor) -> TemplateList:
+    return TemplateList(templates=[TemplateSummary.of(t) for t in templates.current_templates(db)])
+
+
+@router.get("/messaging/templates/{purpose}", summary="A template's current version, every text")
+def read_template(purpose: Purpose, db: Db, _actor: AgentActor) -> TemplateRead:
+    return TemplateRead.of(templates.current(db, purpose))
+
+
+@router.get(
+    "/messaging/templates/{purpose}/versions",
+    summary="Every version of a template, newest first (a pack load adds one when it changed)",
+)
+def template_versions(purpose: Purpose, db: Db, _actor: AgentActor) -> list[TemplateRead]:
+    return [TemplateRead.of(row) for row in templates.versions(db, purpose)]
+
+
+@router.post(
+    "/messaging/templates/{purpose}/preview",
+    summary="Render a template for one channel and locale, with sample or given data",
+)
+def preview_template(
+    purpose: Purpose, body: PreviewRequest, db: Db, _actor: AgentActor
+) -> PreviewRead:
+    """An SMS preview adds the encoding (GSM-7 or UCS-2), the segments and their cost."""
+    return PreviewRead.model_validate(
+        templates.preview(
+            db,
+            purpose,
+            channel=body.channel,
+            locale=body.locale,
+            data=body.data,
+            number=body.version,
+        )
     )

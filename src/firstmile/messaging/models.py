@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from firstmile.kit.db import Base, IdMixin, TimestampMixin
@@ -55,6 +56,7 @@ class Message(IdMixin, TimestampMixin, Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     requested_by: Mapped[str] = mapped_column(String(120))
     attempts: Mapped[int] = mapped_column(default=0)
+    template_version: Mapped[int | None] = mapped_column(default=None)
     provider_message_id: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
@@ -74,3 +76,35 @@ class SimulatedDelivery(IdMixin, Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MessageTemplate(IdMixin, Base):
+    """One version of a pack's template for one purpose: every channel's texts per locale.
+
+    Loading a pack adds a version only when a template's content changed; a purpose the
+    pack no longer has is retired (its history stays). A message records the version it
+    was rendered from.
+    """
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("pack", "purpose", "version"),)
+
+    pack: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int]
+    klass: Mapped[MessageClass] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]]
+    retired: Mapped[bool] = mapped_column(default=False)
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MessagingPolicy(Base):
+    """The pack's messaging settings (`messaging.yaml`): what an SMS segment costs."""
+
+    __tablename__ = "messaging_policies"
+
+    pack: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content: Mapped[dict[str, Any]]
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)

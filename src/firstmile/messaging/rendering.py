@@ -1,28 +1,25 @@
-"""Per-locale texts rendered with Jinja2 in a sandbox: pack and operator texts are not trusted."""
+"""Template texts rendered with Jinja2 in a sandbox: pack and operator texts are not trusted.
+
+Plain parts (a subject, an SMS, a push body) render without escaping; HTML parts render with
+autoescaping, so data never becomes markup. An email's HTML goes into one layout that sets
+the language and the text direction (right to left for Arabic).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
-from firstmile.kit import i18n
 from firstmile.kit.errors import InvalidInput
+from firstmile.kit.i18n import is_rtl, language_of
 
-Texts = Mapping[str, Mapping[str, str]]
-KNOWN_PARTS = frozenset({"subject", "body", "html"})
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    locale: str
-    subject: str
-    body_text: str
-    body_html: str | None
+LAYOUT = Path(__file__).resolve().parent / "email_layout.html"
 
 
 @cache
@@ -32,45 +29,41 @@ def _environment(autoescape: bool) -> SandboxedEnvironment:
     )
 
 
-def choose_locale(texts: Texts, locale: str) -> str:
-    """The key of `texts` to use for `locale`: exact, language, then the default fallback."""
-    return i18n.pick({key: key for key in texts}, locale)
+@cache
+def _compiled(source: str, autoescape: bool) -> Template:
+    """Templates are compiled once per process: pack texts change only with a new version."""
+    return _environment(autoescape).from_string(source)
 
 
-def validate_texts(texts: Texts) -> None:
-    if not texts:
-        raise InvalidInput("at least one locale is required", field="texts")
-    for locale, parts in texts.items():
-        unknown = set(parts) - KNOWN_PARTS
-        if unknown:
-            raise InvalidInput(
-                f"unknown part {sorted(unknown)[0]!r}; use subject, body, html",
-                field=f"texts.{locale}",
-            )
-        if not parts.get("body", "").strip():
-            raise InvalidInput("a body is required", field=f"texts.{locale}.body")
+def render_text(source: str, data: Mapping[str, Any], field: str, *, html: bool = False) -> str:
+    """Render one part; a bad template names `field`, missing data names `data`."""
+    try:
+        return _compiled(source, html).render(dict(data))
+    except UndefinedError as exc:
+        raise InvalidInput(
+            f"missing data for the text: {exc.message}", field="data", text=field
+        ) from exc
+    except TemplateError as exc:
+        raise InvalidInput(f"the text cannot be rendered: {exc.message}", field=field) from exc
 
 
-def render(texts: Texts, locale: str, data: Mapping[str, Any]) -> Rendered:
-    """Render the texts for `locale`; a bad template or missing data names the field."""
-    validate_texts(texts)
-    chosen = choose_locale(texts, locale)
-    parts = texts[chosen]
-    html = parts.get("html")
-    return Rendered(
-        locale=chosen,
-        subject=" ".join(
-            _render_part(parts.get("subject", ""), data, f"texts.{chosen}.subject").split()
-        ),
-        body_text=_render_part(parts["body"], data, f"texts.{chosen}.body"),
-        body_html=_render_part(html, data, f"texts.{chosen}.html", True) if html else None,
+def paragraphs(text: str) -> Markup:
+    """Plain text as HTML paragraphs (blank lines separate them), escaped."""
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return Markup("").join(
+        Markup("<p>{}</p>\n").format(Markup("<br>\n").join(escape(line) for line in b.split("\n")))
+        for b in blocks
     )
 
 
-def _render_part(source: str, data: Mapping[str, Any], field: str, html: bool = False) -> str:
-    try:
-        return _environment(html).from_string(source).render(dict(data))
-    except UndefinedError as exc:
-        raise InvalidInput(f"missing data for the text: {exc.message}", field="data") from exc
-    except TemplateError as exc:
-        raise InvalidInput(f"the text cannot be rendered: {exc.message}", field=field) from exc
+def email_html(*, locale: str, subject: str, content: Markup, operator: Mapping[str, str]) -> str:
+    """The whole HTML document of an email: `content` inside the operator's layout."""
+    layout = _compiled(LAYOUT.read_text(encoding="utf-8"), True)
+    return layout.render(
+        lang=language_of(locale),
+        dir="rtl" if is_rtl(locale) else "ltr",
+        align="right" if is_rtl(locale) else "left",
+        subject=subject,
+        content=content,
+        operator=dict(operator),
+    )

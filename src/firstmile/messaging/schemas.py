@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from firstmile.messaging.models import Message
+from firstmile.messaging.models import Message, MessageTemplate
+from firstmile.messaging.templates import channels_of
 
 
 class MessageRead(BaseModel):
@@ -25,6 +27,7 @@ class MessageRead(BaseModel):
     sensitive: bool
     status: str
     attempts: int
+    template_version: int | None
     provider_message_id: str | None
     error: str | None
     sent_at: datetime | None
@@ -58,3 +61,99 @@ class SimulatedDeliveryRead(BaseModel):
 
 class OutboxRead(BaseModel):
     deliveries: list[SimulatedDeliveryRead]
+
+
+class TemplateSummary(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    purpose: str
+    version: int
+    klass: str = Field(alias="class")
+    urgent: bool
+    description: str
+    channels: list[str]
+    locales: list[str]
+    retired: bool
+    loaded_at: datetime
+
+    @classmethod
+    def of(cls, row: MessageTemplate) -> TemplateSummary:
+        channels = channels_of(row)
+        first = row.content["channels"][channels[0]]
+        main = next(iter(first.values()))
+        return cls(
+            purpose=row.purpose,
+            version=row.version,
+            klass=str(row.klass),
+            urgent=row.urgent,
+            description=row.content.get("description", ""),
+            channels=channels,
+            locales=sorted(main),
+            retired=row.retired,
+            loaded_at=row.loaded_at,
+        )
+
+
+class TemplateList(BaseModel):
+    templates: list[TemplateSummary]
+
+
+class TemplateRead(TemplateSummary):
+    """One version with all its texts, as the pack's file holds them."""
+
+    sample_data: dict[str, Any]
+    texts: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, row: MessageTemplate) -> TemplateRead:
+        summary = TemplateSummary.of(row)
+        return cls(
+            **summary.model_dump(),
+            sample_data=row.content.get("sample_data", {}),
+            texts=row.content["channels"],
+        )
+
+
+class PreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["email", "sms", "push", "in_app"]
+    locale: str = Field(
+        min_length=2, max_length=10, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$"
+    )
+    data: dict[str, Any] | None = Field(
+        default=None,
+        description="Values for the placeholders; the template's sample data fills the rest.",
+    )
+    version: int | None = Field(default=None, ge=1, description="Default: the current version.")
+
+
+class Money(BaseModel):
+    amount: str
+    currency: str
+
+
+class SmsPreview(BaseModel):
+    encoding: str
+    characters: int
+    units: int
+    segments: int
+    characters_per_segment: int
+    cost: Money | None
+
+
+class PreviewRead(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    purpose: str
+    version: int
+    klass: str = Field(alias="class")
+    urgent: bool
+    channel: str
+    locale: str
+    direction: str
+    subject: str
+    text: str
+    html: str | None
+    link: str | None
+    sms: SmsPreview | None

@@ -1,7 +1,8 @@
 """Message requests: consent, rendering in the customer's locale, a durable delivery job.
 
 A message is a row first and a delivery second: `send` stores it in the caller's transaction
-and enqueues `messaging.deliver`, which the worker runs after commit (see tasks.py).
+and enqueues `messaging.deliver`, which the worker runs after commit (see tasks.py). Its
+texts come from the current pack's template for the purpose (see templates.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
-from firstmile.messaging import events
+from firstmile.messaging import events, templates
 from firstmile.messaging import repository as repo
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import PermanentDeliveryError
@@ -29,13 +30,14 @@ from firstmile.messaging.models import (
     Message,
     MessageClass,
     MessageStatus,
+    MessageTemplate,
     SimulatedDelivery,
 )
-from firstmile.messaging.rendering import Texts, render
 
 DELIVER_JOB = "messaging.deliver"
 MAX_KEY_LENGTH = 200
 _E = TypeVar("_E", Channel, MessageClass)
+PURPOSE_FIELD_MAX = 60
 
 
 def deliver_job_key(message_id: str) -> str:
@@ -48,52 +50,60 @@ def send(
     customer_id: str,
     purpose: str,
     channel: Channel | str,
-    texts: Texts,
     data: Mapping[str, Any],
     idempotency_key: str,
-    klass: MessageClass | str,
     actor: Actor,
     recipient: str | None = None,
     sensitive: bool | None = None,
 ) -> Message:
     """Store a message request and queue its delivery; a repeated key returns the first.
 
-    `texts` is {locale: {"subject": ..., "body": ..., "html": ...}} with Jinja2 placeholders
-    filled from `data`; the customer's language picks the locale. Without consent for the
-    channel and class the message is stored as suppressed and never delivered. `recipient`
-    overrides the customer's verified address (e.g. to verify a new one). `sensitive`
-    (default: whether `data` holds a "code") keeps the body out of the API and erases it
-    after delivery.
+    The pack's template for `purpose` gives the texts (Jinja2, filled from `data`) and the
+    class (transactional or marketing); the customer's locale picks the language. Without
+    consent for the channel and class the message is stored as suppressed and never
+    delivered. `recipient` overrides the customer's verified address (e.g. to verify a new
+    one). `sensitive` (default: whether `data` holds a "code") keeps the body out of the
+    API and erases it after delivery.
     """
     the_channel = _enum(Channel, channel, "channel")
-    the_klass = _enum(MessageClass, klass, "klass")
     _check_key(idempotency_key)
     existing = repo.by_idempotency_key(db, idempotency_key)
     if existing is not None:
         return _same_request(existing, customer_id, purpose, the_channel)
-    if not purpose or len(purpose) > 60:
-        raise InvalidInput("must be 1-60 characters", field="purpose")
+    if not purpose or len(purpose) > PURPOSE_FIELD_MAX:
+        raise InvalidInput(f"must be 1-{PURPOSE_FIELD_MAX} characters", field="purpose")
     customer = customers_repository.find(db, customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)
-    rendered = render(texts, customer.language, data)
-    allowed, address = _audience(db, customer_id, the_channel, the_klass, recipient)
+    template = _template(db, purpose)
+    rendered = templates.render(db, template, the_channel.value, customer.language, data)
+    allowed, address = _audience(db, customer_id, the_channel, template.klass, recipient)
     message = Message(
         customer_id=customer_id,
         purpose=purpose,
         channel=the_channel,
-        klass=the_klass,
+        klass=template.klass,
         recipient=address,
         locale=rendered.locale,
         subject=rendered.subject[:300],
-        body_text=rendered.body_text,
-        body_html=rendered.body_html,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        template_version=template.version,
         sensitive="code" in data if sensitive is None else sensitive,
         idempotency_key=idempotency_key,
         requested_by=actor.ref,
         status=MessageStatus.QUEUED if allowed else MessageStatus.SUPPRESSED,
     )
     return _store(db, message, actor)
+
+
+def _template(db: Session, purpose: str) -> MessageTemplate:
+    try:
+        return templates.current(db, purpose)
+    except NotFound:
+        raise InvalidInput(
+            "the operator pack has no message template for this purpose", field="purpose"
+        ) from None
 
 
 def _audience(

@@ -33,6 +33,7 @@ SECTION_MODULES = (
     "firstmile.provisioning.pack",
     "firstmile.contracts.pack",
     "firstmile.appointments.pack",
+    "firstmile.messaging.pack",
 )
 
 
@@ -160,14 +161,12 @@ def validate(path_or_code: str | Path) -> ValidatedPack:
         raise PackInvalid(issues)
     meta: PackMeta = meta_read[1]
     pack = ValidatedPack(base, meta)
-    digest = hashlib.sha256(meta_file.read_bytes())
     for sec in sections():
         files = sorted(base.glob(sec.pattern))
         if not files and sec.required:
             issues.append(PackIssue(sec.pattern, 1, "", f"missing: section {sec.name} is required"))
         parts = []
         for file in files:
-            digest.update(file.read_bytes())
             result = _read(file, base, sec.model, issues)
             if result is not None:
                 parts.append(result)
@@ -176,8 +175,17 @@ def validate(path_or_code: str | Path) -> ValidatedPack:
         pack.parts[sec.name] = parts
     if issues:
         raise PackInvalid(issues)
-    pack.digest = digest.hexdigest()
+    pack.digest = digest_of(base)
     return pack
+
+
+def digest_of(base: Path) -> str:
+    """One hash over pack.yaml and every file a section reads, in a fixed order."""
+    digest = hashlib.sha256((base / "pack.yaml").read_bytes())
+    for sec in sections():
+        for file in sorted(base.glob(sec.pattern)):
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def load(db: Session, path_or_code: str | Path) -> Pack:
@@ -194,6 +202,14 @@ def load(db: Session, path_or_code: str | Path) -> Pack:
     row.meta = pack.meta.model_dump(mode="json")
     db.flush()
     return row
+
+
+def changed_on_disk(row: Pack) -> bool:
+    """Whether the folder the pack was loaded from now holds different files."""
+    folder = Path(row.path)
+    if not (folder / "pack.yaml").is_file():
+        return False
+    return digest_of(folder) != row.digest
 
 
 def current(db: Session) -> Pack | None:

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import math
 from datetime import timedelta
-from typing import Any
 
 from firstmile.auth.scopes import Actor
 from firstmile.contracts import events
@@ -29,7 +28,6 @@ from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
 from firstmile.messaging import service as messaging_service
 from firstmile.messaging.models import MessageStatus
-from firstmile.packs import loader as packs
 
 SIGNATURE_PURPOSE = "contract_signature"
 _WHAT = {SignatureChannel.EMAIL: "email address", SignatureChannel.SMS: "mobile number"}
@@ -117,26 +115,14 @@ def _send_code(
     address: str,
     actor: Actor,
 ) -> str:
-    meta = packs.current_meta(db)
-    template = repo.template_for(db, meta.code)
-    if template is None:
-        raise Conflict("the operator pack has no contract template")
-    texts = _message_texts(template.content["signature_message"])
     minutes = max(math.ceil((request.expires_at - utcnow()).total_seconds() / 60), 1)
     message = messaging_service.send(
         db,
         customer_id=contract.customer_id,
         purpose=SIGNATURE_PURPOSE,
         channel=request.channel.value,
-        texts=texts,
-        data={
-            "code": code,
-            "minutes": minutes,
-            "operator": meta.operator.get("legal_name", meta.name),
-            "contract_number": contract.id,
-        },
+        data={"code": code, "minutes": minutes, "contract_number": contract.id},
         idempotency_key=f"{SIGNATURE_PURPOSE}:{request.id}",
-        klass="transactional",
         actor=actor,
         recipient=address,
         sensitive=True,
@@ -147,15 +133,6 @@ def _send_code(
             field="channel",
         )
     return message.id
-
-
-def _message_texts(source: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """{locale: {"subject", "body"}} as messaging wants it, from the pack's per-part maps."""
-    locales = set(source["subject"]) | set(source["body"])
-    return {
-        loc: {"subject": source["subject"].get(loc, ""), "body": source["body"].get(loc, "")}
-        for loc in sorted(locales)
-    }
 
 
 def sign(

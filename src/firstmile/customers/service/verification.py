@@ -23,28 +23,6 @@ from firstmile.messaging import service as messaging_service
 from firstmile.messaging.models import MessageStatus
 
 CODE_TTL_SECONDS = 600
-TEXTS = {
-    "en": {
-        "subject": "Your verification code",
-        "body": "Your verification code is {{ code }}. It is valid for {{ minutes }} minutes.",
-    },
-    "ja": {
-        "subject": "確認コード",
-        "body": "確認コードは {{ code }} です。{{ minutes }} 分間有効です。",
-    },
-    "cs": {
-        "subject": "Váš ověřovací kód",
-        "body": "Váš ověřovací kód je {{ code }}. Platí {{ minutes }} minut.",
-    },
-    "sv": {
-        "subject": "Din verifieringskod",
-        "body": "Din verifieringskod är {{ code }}. Den gäller i {{ minutes }} minuter.",
-    },
-    "ar": {
-        "subject": "رمز التحقق الخاص بك",
-        "body": "رمز التحقق الخاص بك هو {{ code }}. وهو صالح لمدة {{ minutes }} دقيقة.",
-    },
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +64,8 @@ def request_verification(
         customer_id=customer_id,
         purpose="contact_verification",
         channel=channel.value,
-        texts=TEXTS,
         data={"code": code, "minutes": CODE_TTL_SECONDS // 60},
         idempotency_key=f"contact_verification:{medium.id}:{uuid.uuid4()}",
-        klass="transactional",
         actor=actor,
         recipient=medium.value,
     )
