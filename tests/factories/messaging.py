@@ -26,7 +26,7 @@ from firstmile.messaging.models import (
     MessageStatus,
     MessageTemplate,
 )
-from firstmile.messaging.templates import digest_of
+from firstmile.messaging.templates import digest_of, store_policy
 from firstmile.packs.models import Pack
 
 SIGNATURE_TEXTS: dict[str, dict[str, str]] = {
@@ -68,6 +68,8 @@ def message_template(
     klass: str = "transactional",
     channels: tuple[str, ...] = ("email", "sms"),
     sample_data: dict[str, Any] | None = None,
+    urgent: bool = False,
+    unread_fallback_minutes: int | None = None,
 ) -> MessageTemplate:
     """Store a new version of `purpose` in the test pack, committed.
 
@@ -82,13 +84,20 @@ def message_template(
     }
     if any("html" in t for t in texts.values()):
         email["html"] = {loc: t["html"] for loc, t in texts.items() if "html" in t}
+    bodies = {loc: t["body"] for loc, t in texts.items()}
+    titles = {loc: t.get("subject", "") or "-" for loc, t in texts.items()}
+    inapp: dict[str, Any] = {"title": titles, "body": bodies}
+    if unread_fallback_minutes is not None:
+        inapp["unread_fallback_minutes"] = unread_fallback_minutes
     by_channel: dict[str, Any] = {
         "email": email,
-        "sms": {"text": {loc: t["body"] for loc, t in texts.items()}},
+        "sms": {"text": bodies},
+        "push": {"title": titles, "body": bodies},
+        "inapp": inapp,
     }
     content = {
         "class": klass,
-        "urgent": False,
+        "urgent": urgent,
         "description": f"test template {purpose}",
         "sample_data": sample_data or {},
         "channels": {c: by_channel[c] for c in channels},
@@ -103,13 +112,34 @@ def message_template(
         purpose=purpose,
         version=(latest or 0) + 1,
         klass=MessageClass(klass),
-        urgent=False,
+        urgent=urgent,
         digest=digest_of(content),
         content=content,
     )
     db.add(row)
     db.commit()
     return row
+
+
+def policy(
+    db: Session,
+    *,
+    quiet_hours: tuple[str, str] | None = None,
+    caps: dict[str, dict[str, tuple[int, int]]] | None = None,
+) -> None:
+    """The test pack's routing policy: quiet hours (start, end) and caps {class: {channel:
+    (count, days)}}, committed."""
+    pack(db)
+    content: dict[str, Any] = {"sms_segment_price": "1.00"}
+    if quiet_hours is not None:
+        content["quiet_hours"] = {"start": quiet_hours[0], "end": quiet_hours[1]}
+    if caps is not None:
+        content["frequency_caps"] = {
+            klass: {c: {"count": n, "days": d} for c, (n, d) in per.items()}
+            for klass, per in caps.items()
+        }
+    store_policy(db, TEST_PACK, content)
+    db.commit()
 
 
 def message(**overrides: Any) -> Message:
@@ -142,6 +172,8 @@ def customer(
     email: str | None = "eva@example.com",
     phone: str | None = "+420601123456",
     consents: dict[tuple[str, str], bool] | None = None,
+    preferred: list[str] | None = None,
+    time_zone: str = "Europe/Prague",
 ) -> Customer:
     """A customer with verified contact media and consents, committed.
 
@@ -157,6 +189,8 @@ def customer(
         family_name="Nováková",
         country="CZ",
         language=language,
+        preferred_channels=preferred if preferred is not None else ["email", "sms"],
+        time_zone=time_zone,
     )
     db.add(row)
     db.flush()

@@ -62,7 +62,7 @@ def test_the_api_lists_the_templates_in_force(client: TestClient, agent: Headers
     assert answer.status_code == 200
     by_purpose = {t["purpose"]: t for t in answer.json()["templates"]}
     welcome = by_purpose["welcome"]
-    assert welcome["channels"] == ["email", "sms", "push", "in_app"]
+    assert welcome["channels"] == ["email", "sms", "push", "inapp"]
     assert welcome["class"] == "transactional"
     assert welcome["version"] == 1
     assert set(welcome["locales"]) == set(SUPPORTED_LOCALES)

@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from firstmile.kit.http import AdminActor, AgentActor, Db, TxRoute
+from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, TxRoute
 from firstmile.messaging import service, templates
 from firstmile.messaging.schemas import (
+    InboxItemRead,
+    InboxRead,
     MessageList,
     MessageRead,
+    MessageRequest,
     OutboxRead,
     PreviewRead,
     PreviewRequest,
@@ -34,9 +37,48 @@ def list_messages(
     return MessageList(messages=[MessageRead.of(m) for m in messages])
 
 
+@router.post(
+    "/messages",
+    status_code=201,
+    summary="Request a message from a pack template; routing picks the channel",
+)
+def request_message(body: MessageRequest, db: Db, actor: AnyActor) -> MessageRead:
+    """The customer's preferred channels first, skipping those without consent, without an
+    address or over their frequency cap (each skip is listed with its reason); the others
+    are fallbacks. Not urgent: held until the customer's quiet hours end. A repeated
+    `idempotency_key` returns the first message and sends nothing again."""
+    message = service.send(
+        db,
+        customer_id=body.customer_id,
+        purpose=body.purpose,
+        data=body.data,
+        idempotency_key=body.idempotency_key,
+        actor=actor,
+        channel=body.channel,
+    )
+    return MessageRead.of(message)
+
+
 @router.get("/messages/{message_id}", summary="One message and its delivery state")
 def read_message(message_id: str, db: Db, _actor: AgentActor) -> MessageRead:
     return MessageRead.of(service.get_message(db, message_id))
+
+
+@router.get("/customers/{customer_id}/inbox", summary="The customer's in-app inbox, newest first")
+def read_inbox(customer_id: str, db: Db, _actor: AnyActor, limit: Limit = 100) -> InboxRead:
+    items = service.inbox_of(db, customer_id, limit=limit)
+    return InboxRead(
+        items=[InboxItemRead.model_validate(i) for i in items],
+        unread=sum(1 for i in items if i.read_at is None),
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/inbox/{item_id}/read",
+    summary="Read receipt: the customer opened an inbox message",
+)
+def mark_read(customer_id: str, item_id: str, db: Db, actor: AnyActor) -> InboxItemRead:
+    return InboxItemRead.model_validate(service.mark_read(db, customer_id, item_id, actor=actor))
 
 
 @router.get(

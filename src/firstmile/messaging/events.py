@@ -6,7 +6,7 @@ from firstmile.eventlog.catalogue import declare
 
 _COMMON = {
     "purpose": "why the message is sent, e.g. contract_signature_code",
-    "channel": "email or sms",
+    "channel": "email, sms, push or inapp",
     "klass": "transactional or marketing",
 }
 
@@ -14,7 +14,14 @@ MESSAGE_REQUESTED = declare(
     "message.requested",
     "A message to the customer was requested and queued for delivery.",
     subject="message",
-    payload={**_COMMON, "locale": "the locale the message was rendered in"},
+    payload={
+        **_COMMON,
+        "locale": "the locale the message was rendered in",
+        "fallbacks": "the channels to try next, in order, should this one fail",
+        "skipped": "channels not used, each with why: no_consent, no_address, "
+        "no_subscription, frequency_cap",
+        "scheduled_for": "when it goes out if it waits for the end of quiet hours, else null",
+    },
 )
 MESSAGE_SENT = declare(
     "message.sent",
@@ -24,6 +31,7 @@ MESSAGE_SENT = declare(
         **_COMMON,
         "adapter": "which adapter delivered it (smtp, http_gateway, simulator)",
         "attempts": "delivery attempts it took",
+        "delivered": "whether the channel confirmed it reached the customer (in-app inbox)",
     },
 )
 MESSAGE_FAILED = declare(
@@ -39,7 +47,28 @@ MESSAGE_FAILED = declare(
 )
 MESSAGE_SUPPRESSED = declare(
     "message.suppressed",
-    "The message was not sent because the customer has not consented to it on this channel.",
+    "The message was not sent: no channel has the customer's consent and is available.",
     subject="message",
-    payload={**_COMMON, "reason": "no_consent"},
+    payload={
+        **_COMMON,
+        "reason": "the one reason (no_consent, no_address, ...) or no_channel when they differ",
+        "skipped": "each channel considered, with why it was not used",
+    },
+)
+MESSAGE_FELL_BACK = declare(
+    "message.fell_back",
+    "A message failed or stayed unread, so its next channel was queued as a new message.",
+    subject="message",
+    payload={
+        **_COMMON,
+        "reason": "failed or unread",
+        "next_channel": "the channel tried next",
+        "next_message_id": "the message on that channel",
+    },
+)
+MESSAGE_OPENED = declare(
+    "message.opened",
+    "The customer read the message (an in-app read receipt).",
+    subject="message",
+    payload=_COMMON,
 )

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from firstmile.kit.db import Base, IdMixin, TimestampMixin
@@ -16,10 +16,12 @@ REDACTED = "[redacted after delivery]"
 
 
 class MessageStatus(StrEnum):
-    QUEUED = "queued"  # waiting for the delivery job
+    QUEUED = "queued"  # waiting for the delivery job (or for the end of quiet hours)
     SENT = "sent"  # handed to the provider (SMTP server, SMS gateway, simulator)
+    DELIVERED = "delivered"  # the channel confirmed it reached the customer (in-app inbox)
+    OPENED = "opened"  # the customer read it (in-app read receipt)
     FAILED = "failed"  # permanent failure, or temporary ones until the retries ran out
-    SUPPRESSED = "suppressed"  # not sent: no consent
+    SUPPRESSED = "suppressed"  # not sent: no channel has consent and is available
 
 
 class MessageClass(StrEnum):
@@ -28,8 +30,12 @@ class MessageClass(StrEnum):
 
 
 class Channel(StrEnum):
+    """The customer's channels that carry messages (the same names as their preferences)."""
+
     EMAIL = "email"
     SMS = "sms"
+    PUSH = "push"
+    INAPP = "inapp"
 
 
 class Message(IdMixin, TimestampMixin, Base):
@@ -51,8 +57,17 @@ class Message(IdMixin, TimestampMixin, Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500), default=None)  # push, in-app
     sensitive: Mapped[bool] = mapped_column(default=False)
+    urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[MessageStatus] = mapped_column(String(16), default=MessageStatus.QUEUED)
+    # Routing: the channels skipped and why; the rendered fallbacks still to try, in order
+    # (cleared once the message is done with); the message this one falls back from.
+    skipped: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fallbacks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fallback_of: Mapped[str | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    unread_fallback_minutes: Mapped[int | None] = mapped_column(default=None)
+    scheduled_for: Mapped[datetime | None] = mapped_column(default=None)  # quiet hours
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     requested_by: Mapped[str] = mapped_column(String(120))
     attempts: Mapped[int] = mapped_column(default=0)
@@ -60,6 +75,24 @@ class Message(IdMixin, TimestampMixin, Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(300))
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class InboxItem(IdMixin, Base):
+    """A message in the customer's in-app inbox (the portal shows it); read receipts."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (Index("ix_inbox_items_customer", "customer_id", "created_at"),)
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), unique=True)
+    customer_id: Mapped[str] = mapped_column(String(36))
+    locale: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class SimulatedDelivery(IdMixin, Base):

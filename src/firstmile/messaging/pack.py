@@ -12,17 +12,19 @@ it supports the parts as {locale: text} maps, in every locale the pack offers:
       email: {subject: {en: ..., cs: ...}, text: {en: ..., cs: ...}, html: {...}}  # html optional
       sms: {text: {en: ..., cs: ...}}
       push: {title: {...}, body: {...}, link: "app://onboarding"}
-      in_app: {title: {...}, body: {...}, link: "/portal/onboarding"}
+      inapp: {title: {...}, body: {...}, link: "/portal/onboarding"}
 
 Texts are Jinja2 (sandboxed); `operator` (the pack's operator block) is always available.
 Loading renders every text of every locale with the sample data, so a broken template or a
 placeholder the sample data does not fill is reported with its file and line.
-`messaging.yaml` (optional) holds `sms_segment_price`, in the pack's currency.
+`messaging.yaml` (optional) holds `sms_segment_price` (in the pack's currency), the quiet
+hours and the frequency caps per class and channel (see routing.py).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import time
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -53,27 +55,37 @@ class SmsTexts(_Strict):
     text: Texts
 
 
+UnreadMinutes = Field(
+    default=None,
+    ge=1,
+    le=10_080,
+    description="Unread after this many minutes: send the next channel of the route too.",
+)
+
+
 class PushTexts(_Strict):
     title: Texts
     body: Texts
     link: str | None = Field(default=None, max_length=500)
+    unread_fallback_minutes: int | None = UnreadMinutes
 
 
-class InAppTexts(_Strict):
+class InappTexts(_Strict):
     title: Texts
     body: Texts
     link: str | None = Field(default=None, max_length=500)
+    unread_fallback_minutes: int | None = UnreadMinutes
 
 
 class Channels(_Strict):
     email: EmailTexts | None = None
     sms: SmsTexts | None = None
     push: PushTexts | None = None
-    in_app: InAppTexts | None = None
+    inapp: InappTexts | None = None
 
     @model_validator(mode="after")
     def _at_least_one(self) -> Channels:
-        if not any((self.email, self.sms, self.push, self.in_app)):
+        if not any((self.email, self.sms, self.push, self.inapp)):
             raise ValueError("a template needs texts for at least one channel")
         return self
 
@@ -89,8 +101,27 @@ class MessageTemplateFile(_Strict):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+class QuietHoursFile(_Strict):
+    start: time
+    end: time
+
+
+class CapFile(_Strict):
+    count: int = Field(ge=1, le=1000)
+    days: int = Field(ge=1, le=365)
+
+
+ChannelName = Literal["email", "sms", "push", "inapp"]
+
+
 class MessagingPolicyFile(_Strict):
     sms_segment_price: Decimal = Field(ge=0, max_digits=12, decimal_places=4)
+    # Local times (the customer's time zone) when only urgent messages go out.
+    quiet_hours: QuietHoursFile | None = None
+    # Per class, per channel: at most `count` messages within `days` days.
+    frequency_caps: dict[Literal["transactional", "marketing"], dict[ChannelName, CapFile]] = Field(
+        default_factory=dict
+    )
 
 
 def _purpose(loaded: LoadedYaml) -> str:
@@ -143,7 +174,7 @@ def _check_locales(meta: PackMeta, channel: str, parts: dict[str, Any], issue: A
     keys = set(parts[main])
     for name, texts in parts.items():
         if not isinstance(texts, dict):
-            continue  # a link: one text for every locale
+            continue  # a link or a setting: one value for every locale
         loc = ("channels", channel, name)
         unsupported = sorted(k for k in texts if not is_supported(k))
         if unsupported:

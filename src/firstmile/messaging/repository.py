@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 
 from firstmile.kit.db import Session
 from firstmile.kit.jobs import Job
-from firstmile.messaging.models import Message, SimulatedDelivery
+from firstmile.messaging.models import (
+    InboxItem,
+    Message,
+    MessageClass,
+    MessageStatus,
+    SimulatedDelivery,
+)
 
 
 def find(db: Session, message_id: str) -> Message | None:
@@ -53,3 +61,39 @@ def simulated_for_customer(
 
 def delivery_job(db: Session, key: str) -> Job | None:
     return db.scalar(select(Job).where(Job.key == key))
+
+
+def count_recent(
+    db: Session, customer_id: str, klass: MessageClass, channel: str, *, since: datetime
+) -> int:
+    """Messages of `klass` on `channel` requested for the customer since `since` that were,
+    or will be, sent (suppressed and failed ones do not count against a frequency cap)."""
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(
+                Message.customer_id == customer_id,
+                Message.klass == klass,
+                Message.channel == channel,
+                Message.created_at >= since,
+                Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.FAILED]),
+            )
+        )
+        or 0
+    )
+
+
+def inbox_item(db: Session, item_id: str) -> InboxItem | None:
+    return db.get(InboxItem, item_id)
+
+
+def inbox_for_customer(db: Session, customer_id: str, *, limit: int = 100) -> list[InboxItem]:
+    return list(
+        db.scalars(
+            select(InboxItem)
+            .where(InboxItem.customer_id == customer_id)
+            .order_by(InboxItem.created_at.desc(), InboxItem.id)
+            .limit(limit)
+        )
+    )

@@ -24,21 +24,68 @@ class MessageRead(BaseModel):
     subject: str
     body_text: str | None
     body_html: str | None
+    link: str | None
     sensitive: bool
+    urgent: bool
     status: str
     attempts: int
     template_version: int | None
+    skipped: dict[str, str] = Field(description="channels not used, each with why")
+    fallback_channels: list[str] = Field(description="channels to try next, in order")
+    fallback_of: str | None = Field(description="the failed or unread message this follows")
+    scheduled_for: datetime | None = Field(description="held until the end of quiet hours")
     provider_message_id: str | None
     error: str | None
     sent_at: datetime | None
+    delivered_at: datetime | None
+    opened_at: datetime | None
     created_at: datetime
 
     @classmethod
     def of(cls, message: Message) -> MessageRead:
-        read = cls.model_validate(message)
+        read = cls.model_validate(
+            {
+                **{k: getattr(message, k) for k in cls.model_fields if hasattr(message, k)},
+                "fallback_channels": [f["channel"] for f in message.fallbacks or []],
+            }
+        )
         if message.sensitive:
             read.body_text = read.body_html = None
         return read
+
+
+class MessageRequest(BaseModel):
+    """A message to a customer, from a pack template; routing picks the channel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(min_length=1, max_length=36)
+    purpose: str = Field(min_length=1, max_length=60, examples=["welcome"])
+    data: dict[str, Any] = Field(default_factory=dict, description="The template's placeholders")
+    idempotency_key: str = Field(
+        min_length=1, max_length=200, description="A repeat with the same key sends nothing"
+    )
+    channel: Literal["email", "sms", "push", "inapp"] | None = Field(
+        default=None, description="Force one channel (no routing, no fallbacks)"
+    )
+
+
+class InboxItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    message_id: str
+    locale: str
+    title: str
+    body: str
+    link: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxRead(BaseModel):
+    items: list[InboxItemRead]
+    unread: int
 
 
 class MessageList(BaseModel):
@@ -117,7 +164,7 @@ class TemplateRead(TemplateSummary):
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    channel: Literal["email", "sms", "push", "in_app"]
+    channel: Literal["email", "sms", "push", "inapp"]
     locale: str = Field(
         min_length=2, max_length=10, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$"
     )

@@ -8,6 +8,7 @@ texts come from the current pack's template for the purpose (see templates.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -15,18 +16,20 @@ from sqlalchemy.exc import IntegrityError
 from firstmile.auth.scopes import SYSTEM, Actor
 from firstmile.customers import repository as customers_repository
 from firstmile.customers import service as customers_service
+from firstmile.customers.models import Customer
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
-from firstmile.messaging import events, templates
+from firstmile.messaging import events, routing, templates
 from firstmile.messaging import repository as repo
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import PermanentDeliveryError
 from firstmile.messaging.models import (
     REDACTED,
     Channel,
+    InboxItem,
     Message,
     MessageClass,
     MessageStatus,
@@ -35,6 +38,7 @@ from firstmile.messaging.models import (
 )
 
 DELIVER_JOB = "messaging.deliver"
+UNREAD_JOB = "messaging.unread_check"
 MAX_KEY_LENGTH = 200
 _E = TypeVar("_E", Channel, MessageClass)
 PURPOSE_FIELD_MAX = 60
@@ -49,50 +53,66 @@ def send(
     *,
     customer_id: str,
     purpose: str,
-    channel: Channel | str,
     data: Mapping[str, Any],
     idempotency_key: str,
     actor: Actor,
+    channel: Channel | str | None = None,
     recipient: str | None = None,
     sensitive: bool | None = None,
 ) -> Message:
-    """Store a message request and queue its delivery; a repeated key returns the first.
+    """Store a message request, routed, and queue its delivery; a repeated key returns the
+    first message and changes nothing.
 
-    The pack's template for `purpose` gives the texts (Jinja2, filled from `data`) and the
-    class (transactional or marketing); the customer's locale picks the language. Without
-    consent for the channel and class the message is stored as suppressed and never
-    delivered. `recipient` overrides the customer's verified address (e.g. to verify a new
-    one). `sensitive` (default: whether `data` holds a "code") keeps the body out of the
-    API and erases it after delivery.
+    The pack's template for `purpose` gives the texts (Jinja2, filled from `data`), the class
+    (transactional or marketing) and whether it is urgent; the customer's locale picks the
+    language. Routing (routing.py) picks the channel: the customer's preferred ones first,
+    skipping those without consent, without an address or over their frequency cap; the
+    rest of the route is rendered now and kept as fallbacks. A message that is not urgent
+    waits for the end of the customer's quiet hours. With no channel left the message is
+    stored as suppressed, with the reasons, and never delivered.
+
+    `channel` forces one channel (no fallbacks); `recipient` then overrides the customer's
+    verified address (e.g. to verify a new one). `sensitive` (default: whether `data` holds
+    a "code") keeps the body out of the API and erases it after delivery.
     """
-    the_channel = _enum(Channel, channel, "channel")
+    forced = _enum(Channel, channel, "channel") if channel is not None else None
     _check_key(idempotency_key)
     existing = repo.by_idempotency_key(db, idempotency_key)
     if existing is not None:
-        return _same_request(existing, customer_id, purpose, the_channel)
+        return _same_request(existing, customer_id, purpose)
     if not purpose or len(purpose) > PURPOSE_FIELD_MAX:
         raise InvalidInput(f"must be 1-{PURPOSE_FIELD_MAX} characters", field="purpose")
+    if recipient is not None and forced is None:
+        raise InvalidInput("a recipient needs a channel", field="recipient")
     customer = customers_repository.find(db, customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)
     template = _template(db, purpose)
-    rendered = templates.render(db, template, the_channel.value, customer.language, data)
-    allowed, address = _audience(db, customer_id, the_channel, template.klass, recipient)
+    offered = [forced.value] if forced is not None else templates.channels_of(template)
+    if forced is not None:  # the template must have texts for it: rendering says which
+        templates.render(db, template, forced.value, customer.language, data)
+    plan = _plan(db, customer, template, offered, recipient)
+    if forced is not None and plan.skipped.get(forced.value) == routing.NO_ADDRESS:
+        raise InvalidInput(f"the customer has no verified {forced} address", field="channel")
+    deliveries = [
+        _rendered(db, template, channel_name, customer, data, recipient)
+        for channel_name in plan.route
+    ]
+    first = deliveries[0] if deliveries else _suppressed(offered[0], customer)
     message = Message(
         customer_id=customer_id,
         purpose=purpose,
-        channel=the_channel,
         klass=template.klass,
-        recipient=address,
-        locale=rendered.locale,
-        subject=rendered.subject[:300],
-        body_text=rendered.text,
-        body_html=rendered.html,
         template_version=template.version,
         sensitive="code" in data if sensitive is None else sensitive,
+        urgent=template.urgent,
         idempotency_key=idempotency_key,
         requested_by=actor.ref,
-        status=MessageStatus.QUEUED if allowed else MessageStatus.SUPPRESSED,
+        status=MessageStatus.QUEUED if deliveries else MessageStatus.SUPPRESSED,
+        skipped=plan.skipped,
+        fallbacks=deliveries[1:],
+        scheduled_for=plan.send_at if plan.send_at > utcnow() else None,
+        **_columns(first),
     )
     return _store(db, message, actor)
 
@@ -106,20 +126,99 @@ def _template(db: Session, purpose: str) -> MessageTemplate:
         ) from None
 
 
-def _audience(
-    db: Session, customer_id: str, channel: Channel, klass: MessageClass, recipient: str | None
-) -> tuple[bool, str | None]:
-    """Whether the customer may get this message, and where it goes."""
-    allowed = customers_service.may_contact(
-        db,
-        customer_id,
-        purpose="marketing" if klass == MessageClass.MARKETING else "service",
-        channel=channel.value,
+def _plan(
+    db: Session,
+    customer: Customer,
+    template: MessageTemplate,
+    offered: list[str],
+    recipient: str | None,
+) -> routing.Plan:
+    """Gather what routing needs about the customer, then let it decide."""
+    policy = templates.policy(db)
+    consent_purpose = "marketing" if template.klass == MessageClass.MARKETING else "service"
+    consented = {
+        c: customers_service.may_contact(db, customer.id, purpose=consent_purpose, channel=c)
+        for c in offered
+    }
+    available = {c: _unavailable(db, customer.id, c, recipient) for c in offered}
+    recent = {
+        c: repo.count_recent(
+            db, customer.id, template.klass, c, since=utcnow() - timedelta(days=cap.days)
+        )
+        for (klass, c), cap in policy.caps.items()
+        if klass == template.klass and c in offered
+    }
+    return routing.plan(
+        template_channels=offered,
+        klass=str(template.klass),
+        urgent=template.urgent,
+        recipient=routing.Recipient(
+            preferred=list(customer.preferred_channels or []),
+            time_zone=customer.time_zone or "UTC",
+            consented=consented,
+            available=available,
+            recent=recent,
+        ),
+        policy=policy,
+        now=utcnow(),
     )
-    address = recipient or customers_service.contact_for(db, customer_id, channel.value)
-    if allowed and not address:
-        raise InvalidInput(f"the customer has no verified {channel} address", field="channel")
-    return allowed, address
+
+
+def _unavailable(db: Session, customer_id: str, channel: str, recipient: str | None) -> str | None:
+    """None when the customer can be reached on `channel`, else why not."""
+    if channel == Channel.INAPP:
+        return None  # the portal inbox is always there
+    if channel == Channel.PUSH:
+        return routing.NO_SUBSCRIPTION  # no push subscriptions are registered yet
+    address = recipient or customers_service.contact_for(db, customer_id, channel)
+    return None if address else routing.NO_ADDRESS
+
+
+def _rendered(
+    db: Session,
+    template: MessageTemplate,
+    channel: str,
+    customer: Customer,
+    data: Mapping[str, Any],
+    recipient: str | None,
+) -> dict[str, Any]:
+    """One delivery of the route, rendered: what a Message row holds for its channel."""
+    rendered = templates.render(db, template, channel, customer.language, data)
+    parts = template.content["channels"][channel]
+    return {
+        "channel": channel,
+        "recipient": _address(db, customer.id, channel, recipient),
+        "locale": rendered.locale,
+        "subject": rendered.subject[:300],
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+        "link": rendered.link,
+        "unread_fallback_minutes": parts.get("unread_fallback_minutes"),
+    }
+
+
+def _address(db: Session, customer_id: str, channel: str, recipient: str | None) -> str | None:
+    if channel in (Channel.INAPP, Channel.PUSH):
+        return None
+    return recipient or customers_service.contact_for(db, customer_id, channel)
+
+
+def _suppressed(channel: str, customer: Customer) -> dict[str, Any]:
+    """A suppressed message keeps no text: nothing of it will ever be sent."""
+    return {
+        "channel": channel,
+        "recipient": None,
+        "locale": customer.language,
+        "subject": "",
+        "body_text": "",
+        "body_html": None,
+        "link": None,
+        "unread_fallback_minutes": None,
+    }
+
+
+def _columns(delivery: Mapping[str, Any]) -> dict[str, Any]:
+    return {**delivery, "channel": Channel(delivery["channel"])}
 
 
 def _store(db: Session, message: Message, actor: Actor) -> Message:
@@ -132,19 +231,42 @@ def _store(db: Session, message: Message, actor: Actor) -> Message:
         existing = repo.by_idempotency_key(db, message.idempotency_key)
         if existing is None:
             raise
-        return _same_request(existing, message.customer_id, message.purpose, message.channel)
+        return _same_request(existing, message.customer_id, message.purpose)
     if message.status == MessageStatus.SUPPRESSED:
-        _record(db, events.MESSAGE_SUPPRESSED, message, actor.ref, reason="no_consent")
+        reasons = sorted(set(message.skipped.values()))
+        _record(
+            db,
+            events.MESSAGE_SUPPRESSED,
+            message,
+            actor.ref,
+            reason=reasons[0] if len(reasons) == 1 else "no_channel",
+            skipped=message.skipped,
+        )
         return message
-    _record(db, events.MESSAGE_REQUESTED, message, actor.ref, locale=message.locale)
+    _record(
+        db,
+        events.MESSAGE_REQUESTED,
+        message,
+        actor.ref,
+        locale=message.locale,
+        fallbacks=[f["channel"] for f in message.fallbacks],
+        skipped=message.skipped,
+        scheduled_for=message.scheduled_for.isoformat() if message.scheduled_for else None,
+    )
+    _enqueue_delivery(db, message)
+    return message
+
+
+def _enqueue_delivery(db: Session, message: Message) -> None:
     jobs.enqueue(
         db,
         DELIVER_JOB,
         {"message_id": message.id},
         key=deliver_job_key(message.id),
+        run_at=message.scheduled_for,
+        # Transactional messages have their own lane: no marketing send delays them.
         priority=jobs.BULK if message.klass == MessageClass.MARKETING else jobs.URGENT,
     )
-    return message
 
 
 def get_message(db: Session, message_id: str) -> Message:
@@ -175,12 +297,8 @@ def _check_key(key: str) -> None:
         )
 
 
-def _same_request(existing: Message, customer_id: str, purpose: str, channel: Channel) -> Message:
-    if (existing.customer_id, existing.purpose, existing.channel) != (
-        customer_id,
-        purpose,
-        channel,
-    ):
+def _same_request(existing: Message, customer_id: str, purpose: str) -> Message:
+    if (existing.customer_id, existing.purpose) != (customer_id, purpose):
         raise Conflict("this idempotency key was used for a different message")
     return existing
 
@@ -210,6 +328,7 @@ def deliver(db: Session, message_id: str) -> Message | None:
     the retry sends again with the same Message-ID, which receivers use to de-duplicate.
     A temporary failure raises (the job is retried with backoff) until the job's last
     attempt, which marks the message failed instead; a permanent one marks it failed at once.
+    A failed message with fallbacks left is followed by a message on the next channel.
     """
     message = repo.find_for_update(db, message_id)
     if message is None or message.status != MessageStatus.QUEUED:
@@ -226,12 +345,108 @@ def deliver(db: Session, message_id: str) -> Message | None:
             raise
         _failed(db, message, attempt, reason="retries_exhausted", error=f"{exc}")
         return message
-    message.status, message.sent_at, message.attempts = MessageStatus.SENT, utcnow(), attempt
+    now = utcnow()
+    message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
+    message.sent_at, message.attempts = now, attempt
+    message.delivered_at = now if result.delivered else None
     message.provider_message_id, message.error = result.provider_message_id, None
+    if message.fallbacks and message.unread_fallback_minutes:
+        # The next channel goes too if this one stays unread (only channels that report
+        # reads set this); until then the rendered fallbacks are kept.
+        jobs.enqueue(
+            db,
+            UNREAD_JOB,
+            {"message_id": message.id},
+            key=f"{UNREAD_JOB}:{message.id}",
+            run_at=now + timedelta(minutes=message.unread_fallback_minutes),
+            priority=jobs.URGENT if message.klass == MessageClass.TRANSACTIONAL else jobs.BULK,
+        )
+    else:
+        message.fallbacks = []
     _redact(message)
     db.flush()
-    _record(db, events.MESSAGE_SENT, message, SYSTEM.ref, adapter=adapter.name, attempts=attempt)
+    _record(
+        db,
+        events.MESSAGE_SENT,
+        message,
+        SYSTEM.ref,
+        adapter=adapter.name,
+        attempts=attempt,
+        delivered=result.delivered,
+    )
     return message
+
+
+def check_unread(db: Session, message_id: str) -> Message | None:
+    """The unread-fallback job: a message still unread gets its next channel."""
+    message = repo.find_for_update(db, message_id)
+    if message is None or not message.fallbacks:
+        return message
+    if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        _fall_back(db, message, reason="unread")
+    else:
+        message.fallbacks = []
+    db.flush()
+    return message
+
+
+def mark_read(db: Session, customer_id: str, item_id: str, *, actor: Actor) -> InboxItem:
+    """A read receipt from the in-app inbox: the message is opened (once)."""
+    item = repo.inbox_item(db, item_id)
+    if item is None or item.customer_id != customer_id:
+        raise NotFound("inbox item", item_id)
+    if item.read_at is not None:
+        return item
+    message = repo.find_for_update(db, item.message_id)
+    now = utcnow()
+    item.read_at = now
+    if message is not None:
+        message.status, message.opened_at, message.fallbacks = MessageStatus.OPENED, now, []
+        db.flush()
+        _record(db, events.MESSAGE_OPENED, message, actor.ref)
+    return item
+
+
+def inbox_of(db: Session, customer_id: str, *, limit: int = 100) -> list[InboxItem]:
+    if customers_repository.find(db, customer_id) is None:
+        raise NotFound("customer", customer_id)
+    return repo.inbox_for_customer(db, customer_id, limit=limit)
+
+
+def _fall_back(db: Session, message: Message, *, reason: str) -> Message | None:
+    """Queue the next channel of `message`'s route; None when there is none left."""
+    if not message.fallbacks:
+        return None
+    following, *rest = message.fallbacks
+    message.fallbacks = []
+    successor = Message(
+        customer_id=message.customer_id,
+        purpose=message.purpose,
+        klass=message.klass,
+        template_version=message.template_version,
+        sensitive=message.sensitive,
+        urgent=message.urgent,
+        idempotency_key=f"fallback:{message.id}",
+        requested_by=message.requested_by,
+        status=MessageStatus.QUEUED,
+        skipped=message.skipped,
+        fallbacks=rest,
+        fallback_of=message.id,
+        **_columns(following),
+    )
+    db.add(successor)
+    db.flush()
+    _record(
+        db,
+        events.MESSAGE_FELL_BACK,
+        message,
+        SYSTEM.ref,
+        reason=reason,
+        next_channel=str(successor.channel),
+        next_message_id=successor.id,
+    )
+    _enqueue_delivery(db, successor)
+    return successor
 
 
 def _attempt_of(db: Session, message: Message) -> tuple[int, bool]:
@@ -244,7 +459,6 @@ def _attempt_of(db: Session, message: Message) -> tuple[int, bool]:
 
 def _failed(db: Session, message: Message, attempt: int, *, reason: str, error: str) -> None:
     message.status, message.attempts, message.error = MessageStatus.FAILED, attempt, error[:2000]
-    _redact(message)
     db.flush()
     _record(
         db,
@@ -255,6 +469,8 @@ def _failed(db: Session, message: Message, attempt: int, *, reason: str, error: 
         error=error[:500],
         attempts=attempt,
     )
+    _fall_back(db, message, reason="failed")
+    _redact(message)
 
 
 def _redact(message: Message) -> None:

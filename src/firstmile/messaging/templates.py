@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.i18n import fallback_chain, is_rtl
 from firstmile.kit.time import utcnow
+from firstmile.messaging import routing
 from firstmile.messaging.channels.sms.encoding import analyse
 from firstmile.messaging.models import MessageClass, MessageTemplate, MessagingPolicy
 from firstmile.messaging.rendering import email_html, paragraphs, render_text
@@ -32,13 +34,7 @@ CHANNEL_PARTS: dict[str, tuple[str, ...]] = {
     "email": ("text", "subject", "html"),
     "sms": ("text",),
     "push": ("body", "title"),
-    "in_app": ("body", "title"),
-}
-REQUIRED_PARTS: dict[str, frozenset[str]] = {
-    "email": frozenset({"text", "subject"}),
-    "sms": frozenset({"text"}),
-    "push": frozenset({"body", "title"}),
-    "in_app": frozenset({"body", "title"}),
+    "inapp": ("body", "title"),
 }
 
 
@@ -277,6 +273,26 @@ def preview(
         info = analyse(rendered.text)
         out["sms"] = {**info.to_dict(), "cost": _sms_cost(db, info.segments)}
     return out
+
+
+def policy(db: Session) -> routing.Policy:
+    """The current pack's routing policy: quiet hours and frequency caps."""
+    row = db.get(MessagingPolicy, packs.current_meta(db).code)
+    content = row.content if row is not None else {}
+    quiet = content.get("quiet_hours")
+    caps = {
+        (klass, channel): routing.Cap(count=int(cap["count"]), days=int(cap["days"]))
+        for klass, per_channel in content.get("frequency_caps", {}).items()
+        for channel, cap in per_channel.items()
+    }
+    return routing.Policy(
+        quiet_hours=routing.QuietHours(
+            start=time.fromisoformat(quiet["start"]), end=time.fromisoformat(quiet["end"])
+        )
+        if quiet
+        else None,
+        caps=caps,
+    )
 
 
 def _sms_cost(db: Session, segments: int) -> dict[str, str] | None:

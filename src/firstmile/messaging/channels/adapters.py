@@ -9,6 +9,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.settings import current
 from firstmile.messaging.channels.base import ChannelAdapter, PermanentDeliveryError
 from firstmile.messaging.channels.email.smtp import SmtpChannel
+from firstmile.messaging.channels.inapp import InboxChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
 from firstmile.messaging.models import Channel
@@ -20,6 +21,11 @@ def adapter_for(channel: Channel, db: Session) -> ChannelAdapter:
     """The adapter for `channel`; the simulator writes in `db`, the delivery's transaction."""
     if channel in _overrides:
         return _overrides[channel]
+    if channel == Channel.INAPP:
+        return InboxChannel(db)
+    if channel == Channel.PUSH:
+        # Routing never picks push without a subscription, and none can be registered yet.
+        raise PermanentDeliveryError("push needs a subscription; the customer has none")
     settings = current()
     try:
         if channel == Channel.EMAIL and settings.messaging_email_adapter == "smtp":

@@ -10,9 +10,11 @@ from firstmile.messaging.models import Message
 
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
-    """The provider accepted the message; its own id for it, when it gives one."""
+    """The provider accepted the message; its own id for it, when it gives one.
+    `delivered`: the channel itself put it in front of the customer (the in-app inbox)."""
 
     provider_message_id: str | None = None
+    delivered: bool = False
 
 
 class DeliveryError(Exception):

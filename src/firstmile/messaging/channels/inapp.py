@@ -1,0 +1,32 @@
+"""The in-app inbox: a message is delivered by putting it in the customer's inbox.
+
+The portal shows the inbox; opening an item there is the read receipt (message.opened).
+The item is written in the delivery job's transaction, so it exists iff the message is
+marked delivered.
+"""
+
+from __future__ import annotations
+
+from firstmile.kit.db import Session
+from firstmile.messaging.channels.base import DeliveryResult
+from firstmile.messaging.models import InboxItem, Message
+
+
+class InboxChannel:
+    name = "inbox"
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def deliver(self, message: Message) -> DeliveryResult:
+        item = InboxItem(
+            message_id=message.id,
+            customer_id=message.customer_id,
+            locale=message.locale,
+            title=message.subject,
+            body=message.body_text,
+            link=message.link,
+        )
+        self.db.add(item)
+        self.db.flush()
+        return DeliveryResult(provider_message_id=f"inbox-{item.id}", delivered=True)

@@ -1,0 +1,307 @@
+"""Message requests routed over the customer's channels: fallbacks, quiet hours, caps,
+the in-app inbox and its read receipts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firstmile.auth.scopes import SYSTEM
+from firstmile.eventlog.models import Event
+from firstmile.kit import time as clock
+from firstmile.messaging import service
+from firstmile.messaging.channels import adapters
+from firstmile.messaging.channels.base import DeliveryResult, PermanentDeliveryError
+from firstmile.messaging.models import Channel, InboxItem, Message, MessageStatus
+from tests.conftest import RunJobs
+from tests.factories.messaging import customer, message_template, policy
+
+Headers = dict[str, str]
+HELLO = {
+    "en": {"subject": "Hello", "body": "Hello {{ name }}."},
+    "cs": {"subject": "Ahoj", "body": "Ahoj {{ name }}."},
+}
+
+
+class Failing:
+    name = "failing"
+
+    def deliver(self, message: Message) -> DeliveryResult:
+        raise PermanentDeliveryError("550 mailbox unavailable")
+
+
+def _send(db: Session, customer_id: str, purpose: str = "hello", **kw: Any) -> Message:
+    values: dict[str, Any] = {
+        "customer_id": customer_id,
+        "purpose": purpose,
+        "data": {"name": "Eva"},
+        "idempotency_key": f"{purpose}-{customer_id}",
+        "actor": SYSTEM,
+    }
+    values.update(kw)
+    message = service.send(db, **values)
+    db.commit()
+    return message
+
+
+def _messages(sessions: sessionmaker[Session], customer_id: str) -> list[Message]:
+    with sessions() as s:
+        return list(
+            s.scalars(
+                select(Message)
+                .where(Message.customer_id == customer_id)
+                .order_by(Message.created_at, Message.id)
+            )
+        )
+
+
+def _events(sessions: sessionmaker[Session], event_type: str) -> list[Event]:
+    with sessions() as s:
+        return list(s.scalars(select(Event).where(Event.type == event_type).order_by(Event.seq)))
+
+
+def test_the_customers_first_preferred_channel_is_used_and_the_rest_are_fallbacks(
+    db: Session,
+) -> None:
+    message_template(db, "hello", HELLO, channels=("email", "sms", "push", "inapp"))
+    eva = customer(db, preferred=["sms", "email"])
+    message = _send(db, eva.id)
+    assert message.channel == Channel.SMS
+    assert message.recipient == "+420601123456"
+    assert message.body_text == "Ahoj Eva."
+    assert [f["channel"] for f in message.fallbacks] == ["email", "inapp"]
+    assert message.skipped == {"push": "no_subscription"}
+
+
+def test_marketing_goes_only_where_the_customer_consented(db: Session) -> None:
+    message_template(db, "offer", HELLO, klass="marketing", channels=("email", "sms"))
+    eva = customer(
+        db,
+        consents={("marketing", "sms"): True, ("service", "email"): True},
+        preferred=["email", "sms"],
+    )
+    message = _send(db, eva.id, "offer")
+    assert message.channel == Channel.SMS
+    assert message.fallbacks == []
+    assert message.skipped == {"email": "no_consent"}
+
+
+def test_with_no_channel_left_the_message_is_suppressed_with_the_reasons(
+    db: Session, sessions: sessionmaker[Session]
+) -> None:
+    message_template(db, "offer", HELLO, klass="marketing", channels=("email", "sms"))
+    message = _send(db, customer(db).id, "offer")
+    assert message.status == MessageStatus.SUPPRESSED
+    assert message.body_text == ""
+    [event] = _events(sessions, "message.suppressed")
+    assert event.payload["reason"] == "no_consent"
+    assert event.payload["skipped"] == {"email": "no_consent", "sms": "no_consent"}
+
+
+def test_a_permanent_failure_falls_back_to_the_next_channel(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    message_template(db, "hello", HELLO)
+    eva = customer(db, preferred=["email", "sms"])
+    first = _send(db, eva.id)
+    with adapters.overridden(Channel.EMAIL, Failing()):
+        run_jobs()
+    failed, following = _messages(sessions, eva.id)
+    assert failed.id == first.id
+    assert failed.status == MessageStatus.FAILED
+    assert failed.fallbacks == []
+    assert following.channel == Channel.SMS
+    assert following.fallback_of == first.id
+    assert following.status == MessageStatus.SENT  # the simulator took it in the same run
+    assert following.body_text == "Ahoj Eva."
+    [event] = _events(sessions, "message.fell_back")
+    assert event.payload["reason"] == "failed"
+    assert event.payload["next_channel"] == "sms"
+    assert event.payload["next_message_id"] == following.id
+
+
+def test_a_repeated_request_sends_nothing_twice_even_after_a_fallback(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    message_template(db, "hello", HELLO)
+    eva = customer(db, preferred=["email", "sms"])
+    first = _send(db, eva.id)
+    with adapters.overridden(Channel.EMAIL, Failing()):
+        run_jobs()
+    again = _send(db, eva.id)
+    assert again.id == first.id
+    assert run_jobs() == 0
+    assert len(_messages(sessions, eva.id)) == 2
+
+
+def test_an_unread_inbox_message_is_followed_by_the_next_channel(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    message_template(db, "hello", HELLO, channels=("inapp", "sms"), unread_fallback_minutes=60)
+    eva = customer(db, preferred=["inapp", "sms"])
+    first = _send(db, eva.id)
+    run_jobs()
+    [delivered] = _messages(sessions, eva.id)
+    assert delivered.status == MessageStatus.DELIVERED
+    assert delivered.delivered_at is not None
+    with sessions() as s:
+        item = s.scalar(select(InboxItem))
+        assert item is not None
+        assert (item.title, item.body) == ("Ahoj", "Ahoj Eva.")
+    clock.travel(timedelta(minutes=59))
+    run_jobs()
+    assert len(_messages(sessions, eva.id)) == 1
+    clock.travel(timedelta(minutes=2))
+    run_jobs()
+    _, following = _messages(sessions, eva.id)
+    assert following.channel == Channel.SMS
+    assert following.fallback_of == first.id
+    assert following.status == MessageStatus.SENT
+
+
+def test_a_read_inbox_message_needs_no_fallback(
+    db: Session,
+    sessions: sessionmaker[Session],
+    run_jobs: RunJobs,
+    client: TestClient,
+    agent: Headers,
+) -> None:
+    message_template(db, "hello", HELLO, channels=("inapp", "sms"), unread_fallback_minutes=60)
+    eva = customer(db, preferred=["inapp", "sms"])
+    message = _send(db, eva.id)
+    run_jobs()
+    inbox = client.get(f"/api/customers/{eva.id}/inbox", headers=agent)
+    assert inbox.status_code == 200
+    assert inbox.json()["unread"] == 1
+    [item] = inbox.json()["items"]
+    assert item["title"] == "Ahoj"
+    read = client.post(f"/api/customers/{eva.id}/inbox/{item['id']}/read", headers=agent)
+    assert read.status_code == 200
+    assert read.json()["read_at"] is not None
+    assert client.get(f"/api/customers/{eva.id}/inbox", headers=agent).json()["unread"] == 0
+    clock.travel(timedelta(hours=2))
+    run_jobs()
+    [opened] = _messages(sessions, eva.id)
+    assert opened.id == message.id
+    assert opened.status == MessageStatus.OPENED
+    assert opened.opened_at is not None
+    assert len(_events(sessions, "message.opened")) == 1
+
+
+def test_an_inbox_item_of_another_customer_is_not_found(
+    db: Session, run_jobs: RunJobs, client: TestClient, agent: Headers
+) -> None:
+    message_template(db, "hello", HELLO, channels=("inapp",))
+    eva = customer(db, preferred=["inapp"])
+    jan = customer(db, email="jan@example.com")
+    _send(db, eva.id)
+    run_jobs()
+    [item] = client.get(f"/api/customers/{eva.id}/inbox", headers=agent).json()["items"]
+    answer = client.post(f"/api/customers/{jan.id}/inbox/{item['id']}/read", headers=agent)
+    assert answer.status_code == 404
+
+
+def test_quiet_hours_hold_a_message_that_is_not_urgent(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(db, "hello", HELLO)
+    message_template(db, "code", HELLO, urgent=True)
+    eva = customer(db)
+    late = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)  # 23:30 in Prague
+    with clock.frozen_at(late):
+        held = _send(db, eva.id)
+        urgent = _send(db, eva.id, "code")
+        assert held.scheduled_for == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)
+        assert urgent.scheduled_for is None
+        run_jobs()
+        statuses = {m.purpose: m.status for m in _messages(sessions, eva.id)}
+        assert statuses == {"hello": MessageStatus.QUEUED, "code": MessageStatus.SENT}
+        clock.travel(timedelta(hours=8, minutes=31))  # 08:01 in Prague
+        run_jobs()
+        assert {m.status for m in _messages(sessions, eva.id)} == {MessageStatus.SENT}
+
+
+def test_a_frequency_cap_moves_marketing_to_the_next_channel(db: Session) -> None:
+    policy(db, caps={"marketing": {"email": (1, 7)}})
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+    first = _send(db, eva.id, "offer", idempotency_key="offer-1")
+    second = _send(db, eva.id, "offer", idempotency_key="offer-2")
+    assert first.channel == Channel.EMAIL
+    assert second.channel == Channel.SMS
+    assert second.skipped == {"email": "frequency_cap"}
+    clock.travel(timedelta(days=8))
+    third = _send(db, eva.id, "offer", idempotency_key="offer-3")
+    assert third.channel == Channel.EMAIL
+
+
+def test_a_recipient_without_a_channel_is_refused(db: Session) -> None:
+    message_template(db, "hello", HELLO)
+    with pytest.raises(Exception, match="a recipient needs a channel"):
+        _send(db, customer(db).id, recipient="x@example.com")
+
+
+# -- the API ---------------------------------------------------------------------------------
+
+
+def test_the_api_requests_a_routed_message_once_per_key(
+    db: Session, client: TestClient, integration: Headers
+) -> None:
+    message_template(db, "hello", HELLO, channels=("email", "sms", "push"))
+    eva = customer(db, preferred=["sms"])
+    body = {"customer_id": eva.id, "purpose": "hello", "data": {"name": "Eva"}}
+    first = client.post(
+        "/api/messages", json={**body, "idempotency_key": "k1"}, headers=integration
+    )
+    assert first.status_code == 201, first.text
+    sent = first.json()
+    assert sent["channel"] == "sms"
+    assert sent["fallback_channels"] == ["email"]
+    assert sent["skipped"] == {"push": "no_subscription"}
+    assert sent["status"] == "queued"
+    again = client.post(
+        "/api/messages", json={**body, "idempotency_key": "k1"}, headers=integration
+    )
+    assert again.json()["id"] == sent["id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"purpose": "nope"}, 422, "purpose"),
+        ({"channel": "fax"}, 422, "channel"),
+        ({"idempotency_key": ""}, 422, "idempotency_key"),
+        ({"data": "x"}, 422, "data"),
+        ({"customer_id": "missing"}, 404, None),
+    ],
+)
+def test_the_api_names_bad_input(
+    db: Session,
+    client: TestClient,
+    integration: Headers,
+    change: dict[str, Any],
+    status: int,
+    field: str | None,
+) -> None:
+    message_template(db, "hello", HELLO)
+    body = {
+        "customer_id": customer(db).id,
+        "purpose": "hello",
+        "data": {"name": "Eva"},
+        "idempotency_key": "k",
+        **change,
+    }
+    answer = client.post("/api/messages", json=body, headers=integration)
+    assert answer.status_code == status, answer.text
+    if field is not None:
+        assert field in answer.json()["error"]["field"]

@@ -1,0 +1,129 @@
+"""Routing rules, without a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from firstmile.messaging import routing
+from firstmile.messaging.routing import Cap, Policy, QuietHours, Recipient
+
+ALL = ("email", "sms", "push", "inapp")
+NOON_UTC = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)  # 12:00 in Prague (summer time)
+
+
+def _recipient(**kw: object) -> Recipient:
+    values: dict[str, object] = {
+        "preferred": ["sms", "email"],
+        "time_zone": "Europe/Prague",
+        "consented": dict.fromkeys(ALL, True),
+        "available": {"email": None, "sms": None, "push": "no_subscription", "inapp": None},
+        "recent": {},
+    }
+    values.update(kw)
+    return Recipient(**values)  # type: ignore[arg-type]
+
+
+def _plan(recipient: Recipient, policy: Policy | None = None, **kw: object) -> routing.Plan:
+    values: dict[str, object] = {
+        "template_channels": list(ALL),
+        "klass": "transactional",
+        "urgent": False,
+        "recipient": recipient,
+        "policy": policy or Policy(),
+        "now": NOON_UTC,
+    }
+    values.update(kw)
+    return routing.plan(**values)  # type: ignore[arg-type]
+
+
+def test_preferred_channels_first_then_the_templates_order() -> None:
+    plan = _plan(_recipient())
+    assert plan.route == ["sms", "email", "inapp"]
+    assert plan.skipped == {"push": "no_subscription"}
+    assert plan.send_at == NOON_UTC
+
+
+def test_only_channels_the_template_has_texts_for() -> None:
+    plan = _plan(_recipient(), template_channels=["email"])
+    assert plan.route == ["email"]
+    assert plan.skipped == {}
+
+
+def test_each_skipped_channel_says_why() -> None:
+    recipient = _recipient(
+        consented={"email": True, "sms": False, "push": True, "inapp": True},
+        available={"email": None, "sms": None, "push": "no_subscription", "inapp": None},
+        recent={"email": 2},
+    )
+    policy = Policy(caps={("marketing", "email"): Cap(count=2, days=7)})
+    plan = _plan(recipient, policy, klass="marketing")
+    assert plan.route == ["inapp"]
+    assert plan.skipped == {
+        "sms": "no_consent",
+        "email": "frequency_cap",
+        "push": "no_subscription",
+    }
+
+
+def test_a_cap_of_another_class_does_not_apply() -> None:
+    policy = Policy(caps={("marketing", "email"): Cap(count=1, days=7)})
+    plan = _plan(_recipient(recent={"email": 5}), policy, klass="transactional")
+    assert "email" in plan.route
+
+
+def test_nothing_left_is_not_deliverable() -> None:
+    plan = _plan(_recipient(consented={}))
+    assert not plan.deliverable
+    assert set(plan.skipped.values()) == {"no_consent"}
+
+
+QUIET = Policy(quiet_hours=QuietHours(start=time(21, 0), end=time(8, 0)))
+
+
+def test_quiet_hours_hold_a_message_until_they_end_in_the_customers_zone() -> None:
+    late = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)  # 23:30 in Prague
+    plan = _plan(_recipient(), QUIET, now=late)
+    assert plan.send_at == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 in Prague
+    tokyo = _plan(_recipient(time_zone="Asia/Tokyo"), QUIET, now=late)  # 06:30 in Tokyo
+    assert tokyo.send_at == datetime(2026, 6, 10, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo
+
+
+def test_urgent_messages_ignore_quiet_hours() -> None:
+    late = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)
+    assert _plan(_recipient(), QUIET, now=late, urgent=True).send_at == late
+
+
+def test_quiet_hours_across_a_change_to_summer_time() -> None:
+    # Prague moves its clocks from 02:00 to 03:00 on 2026-03-29: 08:00 that day is 06:00 UTC.
+    evening = datetime(2026, 3, 28, 22, 0, tzinfo=UTC)  # 23:00 CET
+    plan = _plan(_recipient(), QUIET, now=evening)
+    assert plan.send_at == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
+
+
+def test_quiet_hours_within_one_day() -> None:
+    lunch = Policy(quiet_hours=QuietHours(start=time(12, 0), end=time(13, 30)))
+    plan = _plan(_recipient(), lunch)  # 12:00 in Prague
+    assert plan.send_at == datetime(2026, 6, 10, 11, 30, tzinfo=UTC)
+
+
+@given(
+    minutes=st.integers(min_value=0, max_value=60 * 24 * 366),
+    start=st.times(),
+    end=st.times(),
+    zone=st.sampled_from(["Europe/Prague", "Asia/Tokyo", "America/New_York", "UTC"]),
+)
+def test_a_held_message_goes_out_outside_quiet_hours_within_a_day(
+    minutes: int, start: time, end: time, zone: str
+) -> None:
+    start, end = start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0)
+    now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    quiet = QuietHours(start=start, end=end)
+    plan = _plan(_recipient(time_zone=zone), Policy(quiet_hours=quiet), now=now)
+    assert now <= plan.send_at <= now + timedelta(hours=25)
+    local = plan.send_at.astimezone(ZoneInfo(zone))
+    if start != end:
+        assert not quiet.contains(local.time()) or local.time() == end
