@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     otp_max_per_hour: int = 5
     # Messaging: which adapter delivers each channel. The simulator needs nothing installed.
     messaging_email_adapter: Literal["simulator", "smtp"] = "simulator"
-    messaging_sms_adapter: Literal["simulator", "http_gateway"] = "simulator"
+    messaging_sms_adapter: Literal["simulator", "http_gateway", "smpp"] = "simulator"
     smtp_host: str = "localhost"
     smtp_port: int = 587
     smtp_starttls: bool = True
@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     sms_gateway_token: str = Field(default="", description="Sent as 'Authorization: Bearer'.")
     sms_gateway_timeout_seconds: float = 10.0
     sms_sender: str = "firstmile"
+    # SMPP 3.4: the operator's own SMS centre. Messages go over a transmitter bind; the
+    # `firstmile messaging smpp-receiver` process holds a receiver bind for delivery receipts.
+    smpp_host: str = "localhost"
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_timeout_seconds: float = 10.0
     log_level: str = "INFO"
 
 

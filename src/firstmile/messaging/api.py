@@ -6,9 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, TxRoute
+from firstmile.kit.errors import InvalidInput
+from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, IntegrationActor, TxRoute
 from firstmile.messaging import service, templates
+from firstmile.messaging.channels.sms import receipts
 from firstmile.messaging.schemas import (
+    GatewayReceipt,
     InboxItemRead,
     InboxRead,
     MessageList,
@@ -79,6 +82,30 @@ def read_inbox(customer_id: str, db: Db, _actor: AnyActor, limit: Limit = 100) -
 )
 def mark_read(customer_id: str, item_id: str, db: Db, actor: AnyActor) -> InboxItemRead:
     return InboxItemRead.model_validate(service.mark_read(db, customer_id, item_id, actor=actor))
+
+
+@router.post(
+    "/messaging/callbacks/http-gateway",
+    summary="Delivery receipts from the HTTP SMS gateway (its reference and state)",
+)
+def http_gateway_receipt(body: GatewayReceipt, db: Db, _actor: IntegrationActor) -> MessageRead:
+    """Give the gateway an integration token. States: delivered/DELIVRD, failed/UNDELIV,
+    EXPIRED, REJECTD, DELETED (final); ENROUTE, ACCEPTD, UNKNOWN, buffered (no change).
+    A repeated receipt changes nothing."""
+    try:
+        state = receipts.state_of(body.status)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="status") from None
+    if state is None:
+        return MessageRead.of(service.message_for_reference(db, "http_gateway", body.reference))
+    message = service.record_receipt(
+        db,
+        adapter="http_gateway",
+        reference=body.reference,
+        state=state,
+        detail=f"{body.status}: {body.error}" if body.error else body.status,
+    )
+    return MessageRead.of(message)
 
 
 @router.get(

@@ -49,3 +49,41 @@ def sms_info(text: Annotated[str, typer.Argument(help="The SMS text.")]) -> None
         typer.echo(exc.message, err=True)
         raise typer.Exit(1) from None
     typer.echo(json.dumps(info.to_dict(), ensure_ascii=False))
+
+
+@app.command("smpp-receiver")
+def smpp_receiver() -> None:
+    """Hold a receiver bind to the SMS centre (FIRSTMILE_SMPP_*) and record its delivery
+    receipts; stops cleanly on SIGTERM. Run one per SMSC account next to the workers."""
+    import signal
+    import threading
+
+    from firstmile.kit.db import Session, make_engine, make_sessionmaker
+    from firstmile.kit.registry import load_job_handlers
+    from firstmile.kit.settings import configure, load_settings
+    from firstmile.messaging import service
+    from firstmile.messaging.channels.sms.smpp_receiver import ReceiptListener
+    from firstmile.messaging.models import ReceiptState
+
+    settings = load_settings()
+    configure(settings)
+    if not settings.smpp_system_id:
+        typer.echo("FIRSTMILE_SMPP_SYSTEM_ID is not set", err=True)
+        raise typer.Exit(2)
+    load_job_handlers()  # a failed receipt queues the next channel's delivery job
+    engine = make_engine(settings.database_url, pool_size=2)
+
+    def record(db: Session, reference: str, state: ReceiptState, detail: str) -> object:
+        return service.record_receipt(
+            db, adapter="smpp", reference=reference, state=state, detail=detail
+        )
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    listener = ReceiptListener.from_settings(settings, make_sessionmaker(engine), record)
+    typer.echo(f"receiving delivery receipts from {settings.smpp_host}:{settings.smpp_port}")
+    try:
+        listener.run(stop)
+    finally:
+        engine.dispose()

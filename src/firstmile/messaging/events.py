@@ -40,7 +40,7 @@ MESSAGE_FAILED = declare(
     subject="message",
     payload={
         **_COMMON,
-        "reason": "permanent or retries_exhausted",
+        "reason": "permanent, retries_exhausted, undeliverable (a receipt) or bounced",
         "error": "the provider's answer, without message content",
         "attempts": "delivery attempts made",
     },
@@ -65,6 +65,12 @@ MESSAGE_FELL_BACK = declare(
         "next_channel": "the channel tried next",
         "next_message_id": "the message on that channel",
     },
+)
+MESSAGE_DELIVERED = declare(
+    "message.delivered",
+    "The provider reported the message delivered to the customer (a delivery receipt).",
+    subject="message",
+    payload={**_COMMON, "adapter": "the adapter whose callback reported it"},
 )
 MESSAGE_OPENED = declare(
     "message.opened",

@@ -21,6 +21,7 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"  # the channel confirmed it reached the customer (in-app inbox)
     OPENED = "opened"  # the customer read it (in-app read receipt)
     FAILED = "failed"  # permanent failure, or temporary ones until the retries ran out
+    BOUNCED = "bounced"  # accepted, then returned by the receiving side (a bounce, a DLR)
     SUPPRESSED = "suppressed"  # not sent: no channel has consent and is available
 
 
@@ -77,6 +78,26 @@ class Message(IdMixin, TimestampMixin, Base):
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     opened_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReceiptState(StrEnum):
+    """What a provider's callback (a delivery receipt, a bounce) says became of a message."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"  # undeliverable, expired, rejected after acceptance
+    BOUNCED = "bounced"
+
+
+class DeliveryReference(Base):
+    """A provider's id for a message it accepted (an SMS part, a gateway id), so that its
+    callbacks find the message."""
+
+    __tablename__ = "delivery_references"
+
+    adapter: Mapped[str] = mapped_column(String(40), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(300), primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class InboxItem(IdMixin, Base):

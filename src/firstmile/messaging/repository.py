@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from firstmile.kit.db import Session
 from firstmile.kit.jobs import Job
 from firstmile.messaging.models import (
+    DeliveryReference,
     InboxItem,
     Message,
     MessageClass,
@@ -97,3 +98,15 @@ def inbox_for_customer(db: Session, customer_id: str, *, limit: int = 100) -> li
             .limit(limit)
         )
     )
+
+
+def message_for_reference(db: Session, adapter: str, reference: str) -> Message | None:
+    """The message a provider's reference points at, locked (callbacks change it)."""
+    row = db.get(DeliveryReference, (adapter, reference))
+    return None if row is None else find_for_update(db, row.message_id)
+
+
+def add_references(db: Session, adapter: str, message_id: str, references: list[str]) -> None:
+    for reference in dict.fromkeys(references):  # once each, in order
+        if db.get(DeliveryReference, (adapter, reference)) is None:
+            db.add(DeliveryReference(adapter=adapter, reference=reference, message_id=message_id))

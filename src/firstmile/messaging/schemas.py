@@ -70,6 +70,14 @@ class MessageRequest(BaseModel):
     )
 
 
+class GatewayReceipt(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # gateways send more than this; it is not needed
+
+    reference: str = Field(min_length=1, max_length=300, description="The gateway's message id")
+    status: str = Field(min_length=1, max_length=40, examples=["DELIVRD", "delivered"])
+    error: str | None = Field(default=None, max_length=500, description="The gateway's reason")
+
+
 class InboxItemRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

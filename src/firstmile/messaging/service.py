@@ -34,6 +34,7 @@ from firstmile.messaging.models import (
     MessageClass,
     MessageStatus,
     MessageTemplate,
+    ReceiptState,
     SimulatedDelivery,
 )
 
@@ -346,11 +347,15 @@ def deliver(db: Session, message_id: str) -> Message | None:
         _failed(db, message, attempt, reason="retries_exhausted", error=f"{exc}")
         return message
     now = utcnow()
+    references = [r for r in (result.provider_message_id, *result.references) if r]
+    repo.add_references(db, adapter.name, message.id, [r[:300] for r in references])
     message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
     message.sent_at, message.attempts = now, attempt
     message.delivered_at = now if result.delivered else None
     message.provider_message_id, message.error = result.provider_message_id, None
-    if message.fallbacks and message.unread_fallback_minutes:
+    if message.fallbacks and getattr(adapter, "reports_receipts", False):
+        pass  # a delivery receipt may still say it failed: the fallbacks stay until then
+    elif message.fallbacks and message.unread_fallback_minutes:
         # The next channel goes too if this one stays unread (only channels that report
         # reads set this); until then the rendered fallbacks are kept.
         jobs.enqueue(
@@ -374,6 +379,48 @@ def deliver(db: Session, message_id: str) -> Message | None:
         attempts=attempt,
         delivered=result.delivered,
     )
+    return message
+
+
+def message_for_reference(db: Session, adapter: str, reference: str) -> Message:
+    row = repo.message_for_reference(db, adapter, reference)
+    if row is None:
+        raise NotFound("message with provider reference", f"{adapter}:{reference}")
+    return row
+
+
+def record_receipt(
+    db: Session, *, adapter: str, reference: str, state: ReceiptState, detail: str = ""
+) -> Message:
+    """A provider's callback: the message it knows as `reference` was delivered, failed or
+    bounced. A repeated or late receipt changes nothing; a failure or bounce sends the next
+    channel of the route, if any. For an SMS in several parts, the first part's receipt
+    decides delivery and any part's failure fails the message."""
+    message = message_for_reference(db, adapter, reference)
+    if state == ReceiptState.DELIVERED:
+        if message.status == MessageStatus.SENT:
+            message.status, message.delivered_at = MessageStatus.DELIVERED, utcnow()
+            if not message.unread_fallback_minutes:
+                message.fallbacks = []
+            db.flush()
+            _record(db, events.MESSAGE_DELIVERED, message, SYSTEM.ref, adapter=adapter)
+        return message
+    if message.status not in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        return message  # already failed, bounced or opened: nothing to change
+    bounced = state == ReceiptState.BOUNCED
+    message.status = MessageStatus.BOUNCED if bounced else MessageStatus.FAILED
+    message.error = (detail or str(state))[:2000]
+    db.flush()
+    _record(
+        db,
+        events.MESSAGE_FAILED,
+        message,
+        SYSTEM.ref,
+        reason="bounced" if bounced else "undeliverable",
+        error=message.error[:500],
+        attempts=message.attempts,
+    )
+    _fall_back(db, message, reason="failed")
     return message
 
 

@@ -12,6 +12,7 @@ from firstmile.messaging.channels.email.smtp import SmtpChannel
 from firstmile.messaging.channels.inapp import InboxChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
+from firstmile.messaging.channels.sms.smpp import SmppChannel
 from firstmile.messaging.models import Channel
 
 _overrides: dict[Channel, ChannelAdapter] = {}
@@ -32,6 +33,8 @@ def adapter_for(channel: Channel, db: Session) -> ChannelAdapter:
             return SmtpChannel.from_settings(settings)
         if channel == Channel.SMS and settings.messaging_sms_adapter == "http_gateway":
             return HttpGatewayChannel.from_settings(settings)
+        if channel == Channel.SMS and settings.messaging_sms_adapter == "smpp":
+            return SmppChannel.from_settings(settings)
     except ValueError as exc:  # e.g. no gateway URL, a body template that is not JSON
         raise PermanentDeliveryError(f"the {channel} adapter is misconfigured: {exc}") from exc
     return SimulatedChannel(db)

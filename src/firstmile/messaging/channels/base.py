@@ -15,6 +15,9 @@ class DeliveryResult:
 
     provider_message_id: str | None = None
     delivered: bool = False
+    # Every id the provider's callbacks may name (e.g. one per SMS part); the first is
+    # `provider_message_id`'s, when the provider gives several.
+    references: tuple[str, ...] = ()
 
 
 class DeliveryError(Exception):
@@ -34,6 +37,9 @@ class ChannelAdapter(Protocol):
 
     `deliver` returns once the provider accepted the message, or raises one of the two
     errors above. It must not touch the message row: the delivery job owns its state.
+    An adapter whose provider reports delivery later (receipts, bounces) says so with a
+    class attribute `reports_receipts = True`: the message then keeps its fallbacks until
+    the receipt comes.
     """
 
     name: str

@@ -1,8 +1,8 @@
-"""message templates, routing, in-app inbox
+"""message templates, routing, in-app inbox, delivery references
 
 Revision ID: messaging_0002
 Revises: messaging_0001
-Create Date: 2026-11-30 09:11:02.652836
+Create Date: 2026-11-30 09:18:34.442481
 """
 
 from collections.abc import Sequence
@@ -45,6 +45,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pack", name=op.f("pk_messaging_policies")),
     )
     op.create_table(
+        "delivery_references",
+        sa.Column("adapter", sa.String(length=40), nullable=False),
+        sa.Column("reference", sa.String(length=300), nullable=False),
+        sa.Column("message_id", sa.String(length=36), nullable=False),
+        sa.Column("created_at", firstmile.kit.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"], ["messages.id"], name=op.f("fk_delivery_references_message_id_messages")
+        ),
+        sa.PrimaryKeyConstraint("adapter", "reference", name=op.f("pk_delivery_references")),
+    )
+    with op.batch_alter_table("delivery_references", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_delivery_references_message_id"), ["message_id"], unique=False
+        )
+
+    op.create_table(
         "inbox_items",
         sa.Column("message_id", sa.String(length=36), nullable=False),
         sa.Column("customer_id", sa.String(length=36), nullable=False),
@@ -71,7 +87,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("urgent", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-        batch_op.add_column(  # existing rows: nothing skipped, no fallbacks
+        batch_op.add_column(
             sa.Column("skipped", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
         )
         batch_op.add_column(
@@ -115,6 +131,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbox_items_customer")
 
     op.drop_table("inbox_items")
+    with op.batch_alter_table("delivery_references", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_delivery_references_message_id"))
+
+    op.drop_table("delivery_references")
     op.drop_table("messaging_policies")
     op.drop_table("message_templates")
     # ### end Alembic commands ###

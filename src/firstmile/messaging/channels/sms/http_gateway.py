@@ -26,6 +26,7 @@ PLACEHOLDER = re.compile(r"\{(to|text|sender|reference)\}")
 
 class HttpGatewayChannel:
     name = "http_gateway"
+    reports_receipts = True  # delivery receipts: see smpp_receiver.py, the callback API
 
     def __init__(
         self,
