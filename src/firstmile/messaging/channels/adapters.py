@@ -9,7 +9,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.settings import current
 from firstmile.messaging.channels.base import ChannelAdapter, PermanentDeliveryError
 from firstmile.messaging.channels.email.smtp import SmtpChannel
-from firstmile.messaging.channels.inapp import InboxChannel
+from firstmile.messaging.channels.inbox.channel import InboxChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
 from firstmile.messaging.channels.sms.smpp import SmppChannel

@@ -1,0 +1,1 @@
+"""The in-app inbox adapter (the portal shows the inbox)."""
