@@ -34,6 +34,7 @@ API_MODULES = (
     "firstmile.provisioning.api",
     "firstmile.billing.api",
     "firstmile.messaging.api",
+    "firstmile.messaging.segments.api",
 )
 
 

@@ -84,3 +84,10 @@ CONSENT_WITHDRAWN = declare(
     subject="consent",
     payload={"purpose": "service or marketing", "channel": "the channel", "source": "origin"},
 )
+PORTAL_LOGIN = declare(
+    "portal.login",
+    "The customer signed in to the self-service portal (recorded by the portal, or ingested "
+    "through POST /api/events from an operator's own portal or app).",
+    subject="customer",
+    payload={"method": "how they signed in, e.g. email_code or sms_code"},
+)

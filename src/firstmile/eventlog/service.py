@@ -18,7 +18,8 @@ _handlers: dict[str, list[Handler]] = {}
 
 
 def on(event_type: str) -> Callable[[Handler], Handler]:
-    """Subscribe a domain function to an event type; it runs inside the recording transaction."""
+    """Subscribe a domain function to an event type ("*": every event); it runs inside the
+    recording transaction."""
 
     def register(fn: Handler) -> Handler:
         _handlers.setdefault(event_type, []).append(fn)
@@ -58,7 +59,7 @@ def record(
     )
     db.add(event)
     db.flush()
-    for handler in _handlers.get(event_type, ()):
+    for handler in (*_handlers.get(event_type, ()), *_handlers.get("*", ())):
         handler(db, event)
     return event
 

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "firstmile.provisioning.models",
     "firstmile.billing.models",
     "firstmile.messaging.models",
+    "firstmile.messaging.segments.models",
     "firstmile.kit.otp",
 )
 

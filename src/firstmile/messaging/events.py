@@ -78,3 +78,16 @@ MESSAGE_OPENED = declare(
     subject="message",
     payload=_COMMON,
 )
+
+SEGMENT_ENTERED = declare(
+    "segment.entered",
+    "The customer now meets a segment's condition (journeys and campaigns trigger on it).",
+    subject="segment",
+    payload={"segment": "the segment's code"},
+)
+SEGMENT_LEFT = declare(
+    "segment.left",
+    "The customer no longer meets a segment's condition.",
+    subject="segment",
+    payload={"segment": "the segment's code"},
+)

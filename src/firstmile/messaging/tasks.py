@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from firstmile.eventlog import service as eventlog_service
+from firstmile.eventlog.models import Event
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.messaging import service
+from firstmile.messaging.segments import service as segments
 
 
 @jobs.handler(service.DELIVER_JOB)
@@ -17,3 +20,20 @@ def deliver(db: Session, args: dict[str, Any]) -> None:
 @jobs.handler(service.UNREAD_JOB)
 def check_unread(db: Session, args: dict[str, Any]) -> None:
     service.check_unread(db, str(args["message_id"]))
+
+
+@eventlog_service.on("*")
+def customer_changed(db: Session, event: Event) -> None:
+    """Any event of a customer may change their segments: look again after this change."""
+    if event.customer_id and not event.type.startswith("segment.") and segments.any_active(db):
+        segments.queue_evaluation(db, event.customer_id)
+
+
+@jobs.handler(segments.EVALUATE_JOB)
+def evaluate_segments(db: Session, args: dict[str, Any]) -> None:
+    segments.evaluate_customer(db, str(args["customer_id"]))
+
+
+@jobs.handler(segments.RECOUNT_JOB)
+def recount_segment(db: Session, args: dict[str, Any]) -> None:
+    segments.recount_batch(db, args)

@@ -34,6 +34,7 @@ SECTION_MODULES = (
     "firstmile.contracts.pack",
     "firstmile.appointments.pack",
     "firstmile.messaging.pack",
+    "firstmile.messaging.segments.pack",
 )
 
 

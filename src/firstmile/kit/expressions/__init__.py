@@ -25,7 +25,7 @@ from typing import Any
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.expressions.compiler import Evaluator, compile_node
-from firstmile.kit.expressions.parser import ParseError, parse
+from firstmile.kit.expressions.parser import Call, Literal, Node, ParseError, parse, walk
 from firstmile.kit.expressions.runtime import EvaluationError, Function, parse_duration
 
 __all__ = [
@@ -52,6 +52,19 @@ class CompileError(InvalidInput):
 class Program:
     source: str
     evaluator: Evaluator = field(repr=False)
+    tree: Node = field(repr=False)
+
+    def literal_arguments(self, function: str) -> list[tuple[Any, int]]:
+        """The literal first arguments of every call of `function` (e.g. the event types
+        a condition counts), with their offsets; a call with a computed argument gives
+        (None, offset)."""
+        found: list[tuple[Any, int]] = []
+        for node in walk(self.tree):
+            if isinstance(node, Call) and node.function == function and node.target is None:
+                first = node.args[0] if node.args else None
+                value = first.value if isinstance(first, Literal) else None
+                found.append((value, node.offset))
+        return found
 
     def evaluate(self, activation: Mapping[str, Any]) -> Any:
         """The value of the expression; EvaluationError when the data does not fit it."""
@@ -83,4 +96,4 @@ class Environment:
             evaluator = compile_node(source, tree, list(self.names), functions)
         except ParseError as exc:
             raise CompileError(exc.message, line=exc.line, column=exc.column, field=field) from None
-        return Program(source, evaluator)
+        return Program(source, evaluator, tree)

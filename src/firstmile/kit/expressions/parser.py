@@ -20,6 +20,7 @@ triple-quoted strings, message construction, the leading-dot name form.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -334,3 +335,27 @@ def _is_number(value: Any) -> bool:
 
 def parse(source: str) -> Node:
     return Parser(source).parse()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, depth first."""
+    yield node
+    children: tuple[Node, ...] = ()
+    if isinstance(node, Select):
+        children = (node.operand,)
+    elif isinstance(node, Index):
+        children = (node.operand, node.index)
+    elif isinstance(node, Call):
+        children = (*((node.target,) if node.target is not None else ()), *node.args)
+    elif isinstance(node, Unary):
+        children = (node.operand,)
+    elif isinstance(node, Binary):
+        children = (node.left, node.right)
+    elif isinstance(node, Conditional):
+        children = (node.condition, node.then, node.otherwise)
+    elif isinstance(node, ListExpr):
+        children = node.items
+    elif isinstance(node, MapExpr):
+        children = tuple(part for entry in node.entries for part in entry)
+    for child in children:
+        yield from walk(child)

@@ -1,0 +1,86 @@
+"""What a segment condition sees of one customer, read in two queries.
+
+`customer`: the customer's attributes and accounts, as plain data; `now`; `count(type)`
+and `count(type, window)`: how many events of that type the customer has, in all or
+within `window` before now. While counting, the facts note when the earliest counted
+event leaves its window: the condition's answer may change then without any new event.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from firstmile.customers.models import Account, Customer
+from firstmile.eventlog.models import Event
+from firstmile.kit.db import Session
+from firstmile.kit.expressions import Environment, EvaluationError, Function
+
+NAMES = ("customer", "now")
+
+
+class Facts:
+    def __init__(self, customer: dict[str, Any], events: dict[str, list[datetime]], now: datetime):
+        self.customer, self.events, self.now = customer, events, now
+        self.changes_at: datetime | None = None  # when a windowed count next drops
+
+    def activation(self) -> dict[str, Any]:
+        return {"customer": self.customer, "now": self.now, "_facts": self}
+
+    def count(self, event_type: Any, window: Any = None) -> int:
+        if not isinstance(event_type, str):
+            raise EvaluationError("count() needs an event type (a string)")
+        times = self.events.get(event_type, [])
+        if window is None:
+            return len(times)
+        if not isinstance(window, timedelta):
+            raise EvaluationError("count()'s second argument must be a duration")
+        start = self.now - window
+        inside = [t for t in times if t > start]
+        if inside:
+            leaves = min(inside) + window
+            self.changes_at = leaves if self.changes_at is None else min(self.changes_at, leaves)
+        return len(inside)
+
+
+def _count(activation: dict[str, Any], event_type: Any, window: Any = None) -> int:
+    facts: Facts = activation["_facts"]
+    return facts.count(event_type, window)
+
+
+ENVIRONMENT = Environment(names=NAMES, functions=[Function("count", (1, 2), _count, context=True)])
+
+
+def load(db: Session, customer_id: str, now: datetime) -> Facts | None:
+    customer = db.get(Customer, customer_id)
+    if customer is None:
+        return None
+    accounts = db.scalars(select(Account).where(Account.customer_id == customer_id)).all()
+    events: dict[str, list[datetime]] = defaultdict(list)
+    rows = db.execute(select(Event.type, Event.occurred_at).where(Event.customer_id == customer_id))
+    for event_type, occurred_at in rows:
+        events[event_type].append(occurred_at)
+    data = {
+        "id": customer.id,
+        "kind": str(customer.kind),
+        "status": str(customer.status),
+        "country": customer.country,
+        "language": customer.language,
+        "time_zone": customer.time_zone,
+        "preferred_channels": list(customer.preferred_channels or []),
+        "registered_via": str(customer.registered_via),
+        "created_at": customer.created_at,
+        "accounts": [
+            {
+                "kind": str(a.kind),
+                "status": str(a.status),
+                "name": a.name,
+                **({"activated_at": a.activated_at} if a.activated_at else {}),
+            }
+            for a in accounts
+        ],
+    }
+    return Facts(data, dict(events), now)

@@ -1,0 +1,242 @@
+"""Segment membership: evaluate one customer, recount a segment, read members."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from firstmile.auth.scopes import SYSTEM
+from firstmile.customers.models import Customer
+from firstmile.eventlog import service as eventlog_service
+from firstmile.kit import jobs
+from firstmile.kit.db import Session
+from firstmile.kit.errors import NotFound
+from firstmile.kit.expressions import EvaluationError, Program
+from firstmile.kit.time import utcnow
+from firstmile.messaging import events
+from firstmile.messaging.segments import facts as facts_module
+from firstmile.messaging.segments.models import Segment, SegmentMembership
+from firstmile.packs import loader as packs
+
+log = logging.getLogger("firstmile.segments")
+EVALUATE_JOB = "segments.evaluate"
+RECOUNT_JOB = "segments.recount"
+RECOUNT_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    segment: str
+    entered: bool
+
+
+@lru_cache(maxsize=512)
+def program(condition: str) -> Program:
+    """Compiled once per condition text and process (a new version is a new text)."""
+    return facts_module.ENVIRONMENT.compile(condition)
+
+
+# -- definitions (the pack section stores them) -------------------------------------------
+
+
+def store_definitions(db: Session, pack: str, definitions: Iterable[Mapping[str, str]]) -> None:
+    """Add or update the pack's segments; a changed condition bumps the version and queues
+    a recount; a segment the pack dropped is retired and emptied."""
+    existing = {s.code: s for s in db.scalars(select(Segment).where(Segment.pack == pack))}
+    seen: set[str] = set()
+    for definition in definitions:
+        code = definition["code"]
+        seen.add(code)
+        row = existing.get(code)
+        if row is None:
+            row = Segment(pack=pack, code=code, condition=definition["condition"], version=1)
+            db.add(row)
+        elif row.condition != definition["condition"] or row.retired:
+            row.condition, row.version, row.retired = (
+                definition["condition"],
+                row.version + 1,
+                False,
+            )
+        else:
+            row.name, row.description = definition["name"], definition.get("description", "")
+            continue
+        row.name, row.description = definition["name"], definition.get("description", "")
+        row.loaded_at = utcnow()
+        db.flush()
+        queue_recount(db, row)
+    for code, row in existing.items():
+        if code not in seen and not row.retired:
+            row.retired = True
+            db.execute(delete(SegmentMembership).where(SegmentMembership.segment_id == row.id))
+    db.flush()
+
+
+def active(db: Session) -> list[Segment]:
+    meta = packs.current_meta(db)
+    return list(
+        db.scalars(
+            select(Segment)
+            .where(Segment.pack == meta.code, Segment.retired.is_(False))
+            .order_by(Segment.code)
+        )
+    )
+
+
+def get(db: Session, code: str) -> Segment:
+    for segment in active(db):
+        if segment.code == code:
+            return segment
+    raise NotFound("segment", code)
+
+
+# -- evaluation -------------------------------------------------------------------------------
+
+
+def evaluate_customer(
+    db: Session, customer_id: str, segments: list[Segment] | None = None
+) -> list[Change]:
+    """Bring the customer's memberships up to date; each change is recorded as an event."""
+    the_segments = active(db) if segments is None else segments
+    if not the_segments:
+        return []
+    now = utcnow()
+    facts = facts_module.load(db, customer_id, now)
+    if facts is None:
+        return []
+    current = set(
+        db.scalars(
+            select(SegmentMembership.segment_id).where(SegmentMembership.customer_id == customer_id)
+        )
+    )
+    changes: list[Change] = []
+    for segment in the_segments:
+        member = _matches(segment, facts)
+        if member and segment.id not in current:
+            db.add(SegmentMembership(segment_id=segment.id, customer_id=customer_id))
+            changes.append(Change(segment.code, entered=True))
+        elif not member and segment.id in current:
+            db.execute(
+                delete(SegmentMembership).where(
+                    SegmentMembership.segment_id == segment.id,
+                    SegmentMembership.customer_id == customer_id,
+                )
+            )
+            changes.append(Change(segment.code, entered=False))
+    db.flush()
+    for change in changes:
+        eventlog_service.record(
+            db,
+            events.SEGMENT_ENTERED if change.entered else events.SEGMENT_LEFT,
+            actor=SYSTEM.ref,
+            customer_id=customer_id,
+            subject_id=change.segment,
+            payload={"segment": change.segment},
+        )
+    if facts.changes_at is not None:
+        # A windowed count drops then: look again at that moment (once per moment).
+        jobs.enqueue(
+            db,
+            EVALUATE_JOB,
+            {"customer_id": customer_id},
+            key=f"{EVALUATE_JOB}:{customer_id}:{facts.changes_at.isoformat()}",
+            run_at=facts.changes_at,
+            priority=jobs.BULK,
+        )
+    return changes
+
+
+def _matches(segment: Segment, facts: facts_module.Facts) -> bool:
+    try:
+        return program(segment.condition).test(facts.activation())
+    except EvaluationError as exc:  # the data does not fit the condition: not a member
+        log.info("segment %s on customer %s: %s", segment.code, facts.customer["id"], exc)
+        return False
+
+
+def queue_evaluation(db: Session, customer_id: str) -> None:
+    """One evaluation per customer per transaction, after the events that caused it."""
+    queued: set[str] = db.info.setdefault("segments_queued", set())
+    if customer_id in queued:
+        return
+    queued.add(customer_id)
+    jobs.enqueue(db, EVALUATE_JOB, {"customer_id": customer_id}, priority=jobs.BULK)
+
+
+def any_active(db: Session) -> bool:
+    cached = db.info.get("segments_any")
+    if cached is None:
+        found = db.scalar(select(func.count()).select_from(Segment).where(~Segment.retired))
+        cached = bool(found)
+        db.info["segments_any"] = cached
+    return bool(cached)
+
+
+# -- recount ----------------------------------------------------------------------------------
+
+
+def queue_recount(db: Session, segment: Segment) -> jobs.Job:
+    return jobs.enqueue(
+        db,
+        RECOUNT_JOB,
+        {"segment_id": segment.id, "version": segment.version, "after": ""},
+        priority=jobs.BULK,
+    )
+
+
+def recount_batch(db: Session, args: Mapping[str, Any]) -> None:
+    """One batch of a full recount, in customer id order; queues the next batch."""
+    segment = db.get(Segment, str(args["segment_id"]))
+    if segment is None or segment.retired or segment.version != args["version"]:
+        return  # a newer version recounts itself
+    ids = list(
+        db.scalars(
+            select(Customer.id)
+            .where(Customer.id > str(args["after"]))
+            .order_by(Customer.id)
+            .limit(RECOUNT_BATCH)
+        )
+    )
+    for customer_id in ids:
+        evaluate_customer(db, customer_id, [segment])
+    if len(ids) == RECOUNT_BATCH:
+        jobs.enqueue(db, RECOUNT_JOB, {**args, "after": ids[-1]}, priority=jobs.BULK)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def member_counts(db: Session) -> dict[str, int]:
+    rows = db.execute(
+        select(SegmentMembership.segment_id, func.count()).group_by(SegmentMembership.segment_id)
+    )
+    return dict(rows.tuples().all())
+
+
+def members(db: Session, code: str, *, limit: int = 100) -> list[SegmentMembership]:
+    segment = get(db, code)
+    return list(
+        db.scalars(
+            select(SegmentMembership)
+            .where(SegmentMembership.segment_id == segment.id)
+            .order_by(SegmentMembership.entered_at.desc(), SegmentMembership.customer_id)
+            .limit(limit)
+        )
+    )
+
+
+def segments_of(db: Session, customer_id: str) -> list[str]:
+    if db.get(Customer, customer_id) is None:
+        raise NotFound("customer", customer_id)
+    return list(
+        db.scalars(
+            select(Segment.code)
+            .join(SegmentMembership, SegmentMembership.segment_id == Segment.id)
+            .where(SegmentMembership.customer_id == customer_id)
+            .order_by(Segment.code)
+        )
+    )
