@@ -35,6 +35,7 @@ API_MODULES = (
     "firstmile.billing.api",
     "firstmile.messaging.api",
     "firstmile.messaging.segments.api",
+    "firstmile.messaging.campaigns.api",
 )
 
 

@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "firstmile.billing.models",
     "firstmile.messaging.models",
     "firstmile.messaging.segments.models",
+    "firstmile.messaging.campaigns.models",
     "firstmile.kit.otp",
 )
 

@@ -9,6 +9,7 @@ from firstmile.eventlog.models import Event
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.messaging import service
+from firstmile.messaging.campaigns import service as campaigns
 from firstmile.messaging.segments import service as segments
 
 
@@ -37,3 +38,8 @@ def evaluate_segments(db: Session, args: dict[str, Any]) -> None:
 @jobs.handler(segments.RECOUNT_JOB)
 def recount_segment(db: Session, args: dict[str, Any]) -> None:
     segments.recount_batch(db, args)
+
+
+@jobs.handler(campaigns.SEND_JOB)
+def send_campaign_batch(db: Session, args: dict[str, Any]) -> None:
+    campaigns.send_batch(db, args)
