@@ -36,6 +36,7 @@ API_MODULES = (
     "firstmile.messaging.api",
     "firstmile.messaging.segments.api",
     "firstmile.messaging.campaigns.api",
+    "firstmile.messaging.views",
 )
 
 

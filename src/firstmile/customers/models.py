@@ -82,6 +82,7 @@ class ConsentSource(StrEnum):
     API = "api"
     IMPORT = "import"
     APPOINTMENT = "appointment"
+    MESSAGE_LINK = "message_link"  # the unsubscribe / preference link in a message
 
 
 class Customer(IdMixin, TimestampMixin, Base):

@@ -21,7 +21,14 @@ class Settings(BaseSettings):
         description="Where generated files live: contracts, the demo sealing certificate.",
     )
     pack: str = Field(default="telco", description="Operator pack loaded on first start.")
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where customers reach this installation (links in messages).",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs links in messages; empty: a key made once in data_dir.",
+    )
     db_pool_size: int = 20
     # Test each pooled connection before a request uses it: one more database round trip per
     # request (about a fifth of a simple GET's cost). Off: after a database restart one request

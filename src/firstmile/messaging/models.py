@@ -59,6 +59,8 @@ class Message(IdMixin, TimestampMixin, Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500), default=None)  # push, in-app
+    # Marketing only: the one-click unsubscribe link (RFC 8058) for this channel.
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500), default=None)
     sensitive: Mapped[bool] = mapped_column(default=False)
     urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[MessageStatus] = mapped_column(String(16), default=MessageStatus.QUEUED)

@@ -38,6 +38,10 @@ from firstmile.packs.loader import PackMeta, Section, section
 from firstmile.packs.yamlfile import LoadedYaml, PackIssue
 
 PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+SAMPLE_LINKS = {
+    "unsubscribe_url": "https://example.invalid/preferences/t/unsubscribe/sms",
+    "preferences_url": "https://example.invalid/preferences/t",
+}
 Texts = dict[str, str]
 
 
@@ -148,6 +152,13 @@ def _check_file(meta: PackMeta, loaded: LoadedYaml, model: MessageTemplateFile) 
         issue((), f"the file name {purpose!r} is not a purpose: use a-z, 0-9 and _")
         return issues
     content = model.content()
+    if content["class"] == "marketing" and "sms" in content["channels"]:
+        for locale, text in content["channels"]["sms"]["text"].items():
+            if "unsubscribe_url" not in text:
+                issue(
+                    ("channels", "sms", "text", locale),
+                    "a marketing SMS must carry {{ unsubscribe_url }} (how to stop them)",
+                )
     for channel, channel_parts in content["channels"].items():
         _check_locales(meta, channel, channel_parts, issue)
         main = templates.CHANNEL_PARTS[channel][0]
@@ -162,6 +173,7 @@ def _check_file(meta: PackMeta, loaded: LoadedYaml, model: MessageTemplateFile) 
                     data=content["sample_data"],
                     default_locale=meta.default_locale,
                     operator={"name": meta.name, **meta.operator},
+                    links=SAMPLE_LINKS,
                 )
             except InvalidInput as exc:
                 where = exc.details.get("text") if exc.field == "data" else exc.field

@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from firstmile.kit.errors import InvalidInput
-from firstmile.kit.i18n import is_rtl, language_of
+from firstmile.kit.i18n import gettext_for, is_rtl, language_of
 
 LAYOUT = Path(__file__).resolve().parent / "email_layout.html"
 
@@ -56,10 +56,22 @@ def paragraphs(text: str) -> Markup:
     )
 
 
-def email_html(*, locale: str, subject: str, content: Markup, operator: Mapping[str, str]) -> str:
-    """The whole HTML document of an email: `content` inside the operator's layout."""
+def email_html(
+    *,
+    locale: str,
+    subject: str,
+    content: Markup,
+    operator: Mapping[str, str],
+    links: Mapping[str, str] | None = None,
+) -> str:
+    """The whole HTML document of an email: `content` inside the operator's layout, with
+    the unsubscribe and preference links of a marketing message in the footer."""
     layout = _compiled(LAYOUT.read_text(encoding="utf-8"), True)
+    texts = gettext_for(locale)
     return layout.render(
+        links=dict(links or {}),
+        unsubscribe_label=texts.gettext("Unsubscribe"),
+        preferences_label=texts.gettext("Manage your preferences"),
         lang=language_of(locale),
         dir="rtl" if is_rtl(locale) else "ltr",
         align="right" if is_rtl(locale) else "left",

@@ -21,8 +21,9 @@ from firstmile.eventlog import service as eventlog_service
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
+from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
-from firstmile.messaging import events, routing, templates
+from firstmile.messaging import events, preferences, routing, templates
 from firstmile.messaging import repository as repo
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import PermanentDeliveryError
@@ -91,7 +92,9 @@ def send(
     template = _template(db, purpose)
     offered = [forced.value] if forced is not None else templates.channels_of(template)
     if forced is not None:  # the template must have texts for it: rendering says which
-        templates.render(db, template, forced.value, customer.language, data)
+        templates.render(
+            db, template, forced.value, customer.language, data, customer_id=customer_id
+        )
     plan = _plan(db, customer, template, offered, recipient)
     if forced is not None and plan.skipped.get(forced.value) == routing.NO_ADDRESS:
         raise InvalidInput(f"the customer has no verified {forced} address", field="channel")
@@ -184,7 +187,9 @@ def _rendered(
     recipient: str | None,
 ) -> dict[str, Any]:
     """One delivery of the route, rendered: what a Message row holds for its channel."""
-    rendered = templates.render(db, template, channel, customer.language, data)
+    rendered = templates.render(
+        db, template, channel, customer.language, data, customer_id=customer.id
+    )
     parts = template.content["channels"][channel]
     return {
         "channel": channel,
@@ -195,6 +200,11 @@ def _rendered(
         "body_html": rendered.html,
         "link": rendered.link,
         "unread_fallback_minutes": parts.get("unread_fallback_minutes"),
+        "unsubscribe_url": (
+            preferences.unsubscribe_url(current_settings(), customer.id, channel)
+            if template.klass == MessageClass.MARKETING
+            else None
+        ),
     }
 
 
@@ -215,6 +225,7 @@ def _suppressed(channel: str, customer: Customer) -> dict[str, Any]:
         "body_html": None,
         "link": None,
         "unread_fallback_minutes": None,
+        "unsubscribe_url": None,
     }
 
 

@@ -22,8 +22,9 @@ from sqlalchemy import func, select
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.i18n import fallback_chain, is_rtl
+from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
-from firstmile.messaging import routing
+from firstmile.messaging import preferences, routing
 from firstmile.messaging.channels.sms.encoding import analyse
 from firstmile.messaging.models import MessageClass, MessageTemplate, MessagingPolicy
 from firstmile.messaging.rendering import email_html, paragraphs, render_text
@@ -172,10 +173,24 @@ def choose_locale(texts: Mapping[str, str], locale: str, default: str) -> str:
 
 
 def render(
-    db: Session, template: MessageTemplate, channel: str, locale: str, data: Mapping[str, Any]
+    db: Session,
+    template: MessageTemplate,
+    channel: str,
+    locale: str,
+    data: Mapping[str, Any],
+    *,
+    customer_id: str | None = None,
 ) -> RenderedMessage:
-    """The message `template` makes for `channel` in (or nearest to) `locale`."""
+    """The message `template` makes for `channel` in (or nearest to) `locale`. A marketing
+    message gets the customer's unsubscribe and preference links (sample ones without a
+    customer, for previews)."""
     meta = packs.current_meta(db)
+    settings = current_settings()
+    who = customer_id or "sample"
+    links = {
+        "unsubscribe_url": preferences.unsubscribe_url(settings, who, channel),
+        "preferences_url": preferences.preferences_url(settings, who),
+    }
     return render_content(
         template.content,
         purpose=template.purpose,
@@ -185,6 +200,7 @@ def render(
         data=data,
         default_locale=meta.default_locale,
         operator={"name": meta.name, **meta.operator},
+        links=links,
     )
 
 
@@ -198,8 +214,11 @@ def render_content(
     data: Mapping[str, Any],
     default_locale: str,
     operator: Mapping[str, str],
+    links: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
-    """Render one channel of a template's content (also used to check a pack at load)."""
+    """Render one channel of a template's content (also used to check a pack at load).
+    Marketing texts may use `unsubscribe_url` and `preferences_url` (from `links`); an
+    email gets both in its footer."""
     parts: Mapping[str, Any] | None = content["channels"].get(channel)
     if parts is None:
         offered = ", ".join(c for c in CHANNEL_PARTS if c in content["channels"])
@@ -208,7 +227,9 @@ def render_content(
         )
     main = CHANNEL_PARTS[channel][0]
     chosen = choose_locale(parts[main], locale, default_locale)
-    context = {**data, "operator": dict(operator)}
+    marketing = content.get("class") == MessageClass.MARKETING
+    the_links = dict(links or {}) if marketing else {}
+    context = {**data, **the_links, "operator": dict(operator)}
 
     def part(name: str, *, html: bool = False) -> str:
         source = (parts.get(name) or {}).get(chosen)
@@ -223,7 +244,13 @@ def render_content(
         body = part("html", html=True) if parts.get("html") else None
         # `body` was rendered with autoescaping: the data in it is already escaped.
         content_html = Markup(body) if body is not None else paragraphs(text)  # noqa: S704
-        html = email_html(locale=chosen, subject=title, content=content_html, operator=operator)
+        html = email_html(
+            locale=chosen,
+            subject=title,
+            content=content_html,
+            operator=operator,
+            links=the_links or None,
+        )
     link = render_text(parts["link"], context, f"{channel}.link") if parts.get("link") else None
     return RenderedMessage(
         purpose=purpose,

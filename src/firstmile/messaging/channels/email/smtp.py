@@ -74,6 +74,9 @@ class SmtpChannel:
         email["Message-ID"] = self.message_id(message)
         if message.klass == MessageClass.TRANSACTIONAL:
             email["Auto-Submitted"] = "auto-generated"
+        if message.unsubscribe_url:  # RFC 2369 and RFC 8058: one-click unsubscribe
+            email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email.set_content(message.body_text)
         if message.body_html:
             email.add_alternative(message.body_html, subtype="html")
