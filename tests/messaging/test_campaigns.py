@@ -211,7 +211,6 @@ def test_a_campaign_batch_waits_behind_transactional_messages(
         ({"variants": [{"name": "A", "purpose": "welcome"}]}, 422, "variants.0.purpose"),
         ({"variants": [{"name": "A", "purpose": "nope"}]}, 422, "variants.0.purpose"),
         ({"variants": [{"name": "control", "purpose": "upgrade_offer"}]}, 422, None),
-        ({"variants": [{"name": "A", "purpose": "upgrade_offer"}]}, 422, "variants.0.data"),
         ({"goal_event": "nothing.happened"}, 422, "goal_event"),
         ({"control_percent": 80}, 422, "control_percent"),
         ({"variants": []}, 422, "variants"),

@@ -156,6 +156,20 @@ class MessageTemplate(IdMixin, Base):
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class OfferRule(IdMixin, Base):
+    """One offer of the pack's `offers.yaml`: when it applies and the slot values it gives."""
+
+    __tablename__ = "offer_rules"
+    __table_args__ = (UniqueConstraint("pack", "code"),)
+
+    pack: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(60))
+    priority: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)  # order in the file, among equals
+    condition: Mapped[str] = mapped_column(Text)
+    slots: Mapped[dict[str, Any]]
+
+
 class MessagingPolicy(Base):
     """The pack's messaging settings (`messaging.yaml`): what an SMS segment costs."""
 

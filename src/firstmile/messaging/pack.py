@@ -99,6 +99,8 @@ class MessageTemplateFile(_Strict):
     urgent: bool = False
     description: str = Field(min_length=1, max_length=300)
     sample_data: dict[str, Any] = Field(default_factory=dict)
+    # Placeholders the pack's offers.yaml fills per customer unless the sender does.
+    offer_slots: list[str] = Field(default_factory=list, max_length=10)
     channels: Channels
 
     def content(self) -> dict[str, Any]:

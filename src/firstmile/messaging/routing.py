@@ -26,6 +26,7 @@ NO_CONSENT = "no_consent"
 NO_ADDRESS = "no_address"
 NO_SUBSCRIPTION = "no_subscription"
 FREQUENCY_CAP = "frequency_cap"
+NO_OFFER = "no_offer"  # the template wants an offer and none fits the customer
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
-from firstmile.messaging import events, preferences, routing, templates
+from firstmile.messaging import events, offers, preferences, routing, templates
 from firstmile.messaging import repository as repo
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import PermanentDeliveryError
@@ -38,6 +38,7 @@ from firstmile.messaging.models import (
     ReceiptState,
     SimulatedDelivery,
 )
+from firstmile.packs import loader as packs
 
 DELIVER_JOB = "messaging.deliver"
 UNREAD_JOB = "messaging.unread_check"
@@ -96,6 +97,9 @@ def send(
             db, template, forced.value, customer.language, data, customer_id=customer_id
         )
     plan = _plan(db, customer, template, offered, recipient)
+    data, offer_code = _with_offer(db, template, customer, data)
+    if offer_code is None and offers.check_slots(template.content, data):
+        plan = routing.Plan([], dict.fromkeys(offered, routing.NO_OFFER), plan.send_at)
     if forced is not None and plan.skipped.get(forced.value) == routing.NO_ADDRESS:
         raise InvalidInput(f"the customer has no verified {forced} address", field="channel")
     deliveries = [
@@ -119,6 +123,20 @@ def send(
         **_columns(first),
     )
     return _store(db, message, actor)
+
+
+def _with_offer(
+    db: Session, template: MessageTemplate, customer: Customer, data: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], str | None]:
+    """`data` with the template's open offer slots filled by the customer's offer."""
+    missing = offers.check_slots(template.content, data)
+    if not missing:
+        return data, None
+    meta = packs.current_meta(db)
+    chosen = offers.choose(db, customer.id, missing, customer.language, meta.default_locale)
+    if chosen is None:
+        return data, None
+    return {**data, **chosen.values}, chosen.code
 
 
 def _template(db: Session, purpose: str) -> MessageTemplate:

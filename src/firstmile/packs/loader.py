@@ -35,6 +35,7 @@ SECTION_MODULES = (
     "firstmile.appointments.pack",
     "firstmile.messaging.pack",
     "firstmile.messaging.segments.pack",
+    "firstmile.messaging.offers",
 )
 
 

@@ -103,7 +103,8 @@ def create(db: Session, data: CampaignCreate, *, actor: Actor) -> Campaign:
 
 def _check_data(db: Session, template: Any, variant: Variant, field: str) -> None:
     """Render every channel once, so a placeholder nobody fills fails now, not per send."""
-    sample = {"given_name": "Eva", "family_name": "Nováková", **variant.data}
+    slots = dict.fromkeys(template.content.get("offer_slots", []), "…")  # filled per customer
+    sample = {"given_name": "Eva", "family_name": "Nováková", **slots, **variant.data}
     for channel in templates.channels_of(template):
         try:
             templates.render(db, template, channel, "en", sample)

@@ -1,6 +1,7 @@
 """What a segment condition sees of one customer, read in two queries.
 
-`customer`: the customer's attributes and accounts, as plain data; `now`; `count(type)`
+`customer`: the customer's attributes, accounts (the household) and products (the plan:
+offering, kind, status), as plain data; `now`; `count(type)`
 and `count(type, window)`: how many events of that type the customer has, in all or
 within `window` before now. While counting, the facts note when the earliest counted
 event leaves its window: the condition's answer may change then without any new event.
@@ -18,6 +19,7 @@ from firstmile.customers.models import Account, Customer
 from firstmile.eventlog.models import Event
 from firstmile.kit.db import Session
 from firstmile.kit.expressions import Environment, EvaluationError, Function
+from firstmile.orders.models import Product
 
 NAMES = ("customer", "now")
 
@@ -59,6 +61,7 @@ def load(db: Session, customer_id: str, now: datetime) -> Facts | None:
     if customer is None:
         return None
     accounts = db.scalars(select(Account).where(Account.customer_id == customer_id)).all()
+    products = db.scalars(select(Product).where(Product.customer_id == customer_id)).all()
     events: dict[str, list[datetime]] = defaultdict(list)
     rows = db.execute(select(Event.type, Event.occurred_at).where(Event.customer_id == customer_id))
     for event_type, occurred_at in rows:
@@ -81,6 +84,16 @@ def load(db: Session, customer_id: str, now: datetime) -> Facts | None:
                 **({"activated_at": a.activated_at} if a.activated_at else {}),
             }
             for a in accounts
+        ],
+        "products": [
+            {
+                "offering": p.offering_code,
+                "kind": p.kind,
+                "status": str(p.status),
+                "account_id": p.account_id,
+                **({"activated_at": p.activated_at} if p.activated_at else {}),
+            }
+            for p in products
         ],
     }
     return Facts(data, dict(events), now)
