@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, IntegrationActor, TxRoute
 from firstmile.messaging import service, templates
+from firstmile.messaging.channels.email import bounces
 from firstmile.messaging.channels.sms import receipts
 from firstmile.messaging.schemas import (
     GatewayReceipt,
@@ -106,6 +108,41 @@ def http_gateway_receipt(body: GatewayReceipt, db: Db, _actor: IntegrationActor)
         detail=f"{body.status}: {body.error}" if body.error else body.status,
     )
     return MessageRead.of(message)
+
+
+@router.post(
+    "/messaging/callbacks/smtp-bounce",
+    summary="A bounce (an RFC 3464 delivery status notification) about mail sent over SMTP",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def smtp_bounce(request: Request, db: Db, _actor: IntegrationActor) -> list[MessageRead]:
+    """Post the DSN as it arrived (the whole multipart/report). Action `failed` marks the
+    message bounced and sends its next channel; `delivered` marks it delivered."""
+    raw = await request.body()
+    try:
+        found = bounces.parse(raw)
+    except bounces.NotADsn as exc:
+        raise InvalidInput(str(exc), field="body") from None
+    return await run_in_threadpool(_apply_bounces, db, found)
+
+
+def _apply_bounces(db: Db, found: list[bounces.Bounce]) -> list[MessageRead]:
+    out = []
+    for bounce in found:
+        if bounce.state is None:
+            message = service.message_for_reference(db, "smtp", bounce.message_id)
+        else:
+            detail = f"{bounce.status} {bounce.diagnostic}".strip()
+            message = service.record_receipt(
+                db, adapter="smtp", reference=bounce.message_id, state=bounce.state, detail=detail
+            )
+        out.append(MessageRead.of(message))
+    return out
 
 
 @router.get(

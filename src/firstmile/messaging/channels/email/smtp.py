@@ -25,6 +25,7 @@ from firstmile.messaging.models import Message, MessageClass
 
 class SmtpChannel:
     name = "smtp"
+    reports_receipts = True  # bounces: see bounces.py and the smtp-bounce callback
 
     def __init__(
         self,
