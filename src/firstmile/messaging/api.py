@@ -116,13 +116,16 @@ def http_gateway_receipt(body: GatewayReceipt, db: Db, _actor: IntegrationActor)
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         }
     },
 )
 async def smtp_bounce(request: Request, db: Db, _actor: IntegrationActor) -> list[MessageRead]:
-    """Post the DSN as it arrived (the whole multipart/report). Action `failed` marks the
-    message bounced and sends its next channel; `delivered` marks it delivered."""
+    """Post the DSN as it arrived (the whole multipart/report; any content type, e.g.
+    message/rfc822). Action `failed` marks the message bounced and sends its next
+    channel; `delivered` marks it delivered."""
     raw = await request.body()
     try:
         found = bounces.parse(raw)
