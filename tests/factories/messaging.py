@@ -87,12 +87,14 @@ def message_template(
     bodies = {loc: t["body"] for loc, t in texts.items()}
     titles = {loc: t.get("subject", "") or "-" for loc, t in texts.items()}
     inapp: dict[str, Any] = {"title": titles, "body": bodies}
+    push: dict[str, Any] = {"title": titles, "body": bodies}
     if unread_fallback_minutes is not None:
         inapp["unread_fallback_minutes"] = unread_fallback_minutes
+        push["unread_fallback_minutes"] = unread_fallback_minutes
     by_channel: dict[str, Any] = {
         "email": email,
         "sms": {"text": bodies},
-        "push": {"title": titles, "body": bodies},
+        "push": push,
         "inapp": inapp,
     }
     content = {

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     # Messaging: which adapter delivers each channel. The simulator needs nothing installed.
     messaging_email_adapter: Literal["simulator", "smtp"] = "simulator"
     messaging_sms_adapter: Literal["simulator", "http_gateway", "smpp"] = "simulator"
+    messaging_push_adapter: Literal["simulator", "webpush"] = "simulator"
+    # Web Push (VAPID): a P-256 private key in PEM; empty = one made in data_dir.
+    webpush_vapid_private_key_path: Path | None = None
+    webpush_vapid_subject: str = "mailto:care@firstmile.invalid"
+    webpush_ttl_seconds: int = Field(default=86_400, ge=0, le=2_419_200)
+    webpush_timeout_seconds: float = 10.0
+    # Push services are https; http endpoints only for local testing.
+    webpush_allow_http_endpoints: bool = False
     smtp_host: str = "localhost"
     smtp_port: int = 587
     smtp_starttls: bool = True

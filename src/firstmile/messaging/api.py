@@ -9,8 +9,10 @@ from starlette.concurrency import run_in_threadpool
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, IntegrationActor, TxRoute
-from firstmile.messaging import service, templates
+from firstmile.kit.settings import current as current_settings
+from firstmile.messaging import push, service, templates
 from firstmile.messaging.channels.email import bounces
+from firstmile.messaging.channels.push import vapid
 from firstmile.messaging.channels.sms import receipts
 from firstmile.messaging.schemas import (
     GatewayReceipt,
@@ -22,6 +24,9 @@ from firstmile.messaging.schemas import (
     OutboxRead,
     PreviewRead,
     PreviewRequest,
+    PushKey,
+    PushSubscriptionCreate,
+    PushSubscriptionRead,
     TemplateList,
     TemplateRead,
     TemplateSummary,
@@ -108,6 +113,49 @@ def http_gateway_receipt(body: GatewayReceipt, db: Db, _actor: IntegrationActor)
         detail=f"{body.status}: {body.error}" if body.error else body.status,
     )
     return MessageRead.of(message)
+
+
+@router.get("/messaging/push/key", summary="The VAPID public key browsers subscribe with")
+def push_key(_actor: AnyActor) -> PushKey:
+    return PushKey(application_server_key=vapid.application_server_key(current_settings()))
+
+
+@router.post(
+    "/customers/{customer_id}/push-subscriptions",
+    status_code=201,
+    summary="Register a browser's or app's Web Push subscription",
+)
+def add_push_subscription(
+    customer_id: str, body: PushSubscriptionCreate, db: Db, actor: AnyActor
+) -> PushSubscriptionRead:
+    row = push.subscribe(
+        db,
+        customer_id,
+        endpoint=body.endpoint,
+        p256dh=body.keys.p256dh,
+        auth=body.keys.auth,
+        user_agent=body.user_agent,
+        actor=actor,
+    )
+    return PushSubscriptionRead.model_validate(row)
+
+
+@router.get("/customers/{customer_id}/push-subscriptions", summary="A customer's subscriptions")
+def list_push_subscriptions(
+    customer_id: str, db: Db, _actor: AnyActor
+) -> list[PushSubscriptionRead]:
+    return [PushSubscriptionRead.model_validate(r) for r in push.subscriptions_of(db, customer_id)]
+
+
+@router.delete(
+    "/customers/{customer_id}/push-subscriptions/{subscription_id}",
+    summary="Remove a subscription (the browser unsubscribed)",
+)
+def remove_push_subscription(
+    customer_id: str, subscription_id: str, db: Db, actor: AnyActor
+) -> PushSubscriptionRead:
+    row = push.unsubscribe(db, customer_id, subscription_id, actor=actor)
+    return PushSubscriptionRead.model_validate(row)
 
 
 @router.post(

@@ -91,3 +91,15 @@ SEGMENT_LEFT = declare(
     subject="segment",
     payload={"segment": "the segment's code"},
 )
+PUSH_SUBSCRIBED = declare(
+    "push.subscribed",
+    "A browser or app of the customer subscribed to Web Push (push becomes available).",
+    subject="push_subscription",
+    payload={"push_service": "the push service's host, e.g. fcm.googleapis.com"},
+)
+PUSH_UNSUBSCRIBED = declare(
+    "push.unsubscribed",
+    "A push subscription was removed.",
+    subject="push_subscription",
+    payload={"push_service": "the push service's host"},
+)

@@ -102,6 +102,21 @@ class DeliveryReference(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PushSubscription(IdMixin, Base):
+    """A browser's or app's Web Push subscription (the PushSubscription JSON it gave)."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_customer", "customer_id"),)
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))  # the browser's public key, base64url
+    auth: Mapped[str] = mapped_column(String(100))  # the shared auth secret, base64url
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class InboxItem(IdMixin, Base):
     """A message in the customer's in-app inbox (the portal shows it); read receipts."""
 

@@ -14,6 +14,7 @@ from firstmile.messaging.models import (
     Message,
     MessageClass,
     MessageStatus,
+    PushSubscription,
     SimulatedDelivery,
 )
 
@@ -110,3 +111,26 @@ def add_references(db: Session, adapter: str, message_id: str, references: list[
     for reference in dict.fromkeys(references):  # once each, in order
         if db.get(DeliveryReference, (adapter, reference)) is None:
             db.add(DeliveryReference(adapter=adapter, reference=reference, message_id=message_id))
+
+
+def has_push_subscription(db: Session, customer_id: str) -> bool:
+    found = db.scalar(
+        select(PushSubscription.id)
+        .where(PushSubscription.customer_id == customer_id, PushSubscription.revoked_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+def push_subscriptions(db: Session, customer_id: str) -> list[PushSubscription]:
+    return list(
+        db.scalars(
+            select(PushSubscription)
+            .where(PushSubscription.customer_id == customer_id)
+            .order_by(PushSubscription.created_at)
+        )
+    )
+
+
+def push_subscription_by_endpoint(db: Session, endpoint: str) -> PushSubscription | None:
+    return db.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))

@@ -212,3 +212,35 @@ class PreviewRead(BaseModel):
     html: str | None
     link: str | None
     sms: SmsPreview | None
+
+
+class PushKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    p256dh: str = Field(min_length=1, max_length=200)
+    auth: str = Field(min_length=1, max_length=100)
+
+
+class PushSubscriptionCreate(BaseModel):
+    """The browser's PushSubscription.toJSON(), plus its user agent if known."""
+
+    model_config = ConfigDict(extra="ignore")  # expirationTime and the like
+
+    endpoint: str = Field(min_length=1, max_length=1000)
+    keys: PushKeys
+    user_agent: str = Field(default="", max_length=300)
+
+
+class PushSubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    customer_id: str
+    endpoint: str
+    user_agent: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class PushKey(BaseModel):
+    application_server_key: str = Field(description="For PushManager.subscribe()")

@@ -18,7 +18,7 @@ from firstmile.customers import repository as customers_repository
 from firstmile.customers import service as customers_service
 from firstmile.customers.models import Customer
 from firstmile.eventlog import service as eventlog_service
-from firstmile.kit import jobs
+from firstmile.kit import jobs, secrets
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.settings import current as current_settings
@@ -191,7 +191,7 @@ def _unavailable(db: Session, customer_id: str, channel: str, recipient: str | N
     if channel == Channel.INAPP:
         return None  # the portal inbox is always there
     if channel == Channel.PUSH:
-        return routing.NO_SUBSCRIPTION  # no push subscriptions are registered yet
+        return None if repo.has_push_subscription(db, customer_id) else routing.NO_SUBSCRIPTION
     address = recipient or customers_service.contact_for(db, customer_id, channel)
     return None if address else routing.NO_ADDRESS
 
@@ -481,6 +481,32 @@ def mark_read(db: Session, customer_id: str, item_id: str, *, actor: Actor) -> I
         db.flush()
         _record(db, events.MESSAGE_OPENED, message, actor.ref)
     return item
+
+
+def mark_opened(db: Session, message_id: str, *, actor: Actor) -> Message:
+    """The customer opened the message (a push notification clicked); once."""
+    message = repo.find_for_update(db, message_id)
+    if message is None:
+        raise NotFound("message", message_id)
+    if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        message.status, message.opened_at, message.fallbacks = MessageStatus.OPENED, utcnow(), []
+        db.flush()
+        _record(db, events.MESSAGE_OPENED, message, actor.ref)
+    return message
+
+
+def opened_url(message_id: str) -> str:
+    """Where a push notification's service worker reports a click (signed, no login)."""
+    settings = current_settings()
+    signature = secrets.sign(settings, "opened", message_id)
+    return f"{settings.base_url.rstrip('/')}/messaging/opened/{message_id}.{signature}"
+
+
+def message_of_opened_token(token: str) -> str | None:
+    message_id, _, signature = token.rpartition(".")
+    if message_id and secrets.verify(current_settings(), "opened", message_id, signature):
+        return message_id
+    return None
 
 
 def inbox_of(db: Session, customer_id: str, *, limit: int = 100) -> list[InboxItem]:

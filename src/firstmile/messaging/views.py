@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
+from firstmile.auth.scopes import Actor
 from firstmile.customers import repository as customers_repository
 from firstmile.kit.db import Session
+from firstmile.kit.errors import NotFound
 from firstmile.kit.http import Db, TxRoute
 from firstmile.kit.i18n import gettext_for, is_rtl, language_of
 from firstmile.kit.settings import current as current_settings
-from firstmile.messaging import preferences
+from firstmile.messaging import preferences, service
 from firstmile.packs import loader as packs
 
 router = APIRouter(tags=["preferences"], route_class=TxRoute, include_in_schema=False)
@@ -67,6 +69,20 @@ def _render(
 
 def _customer(token: str) -> str | None:
     return preferences.customer_of(current_settings(), token)
+
+
+@router.post("/messaging/opened/{token}", status_code=204)
+def push_opened(token: str, db: Db) -> Response:
+    """The push service worker reports a click; a forged or unknown token is a 404."""
+    message_id = service.message_of_opened_token(token)
+    if message_id is None:
+        return Response(status_code=404)
+    customer = Actor("customer", "push", "customer", frozenset())
+    try:
+        service.mark_opened(db, message_id, actor=customer)
+    except NotFound:
+        return Response(status_code=404)
+    return Response(status_code=204)
 
 
 @router.get("/preferences/{token}", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ from firstmile.kit.settings import current
 from firstmile.messaging.channels.base import ChannelAdapter, PermanentDeliveryError
 from firstmile.messaging.channels.email.smtp import SmtpChannel
 from firstmile.messaging.channels.inbox.channel import InboxChannel
+from firstmile.messaging.channels.push.webpush import WebPushChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
 from firstmile.messaging.channels.sms.smpp import SmppChannel
@@ -24,10 +25,11 @@ def adapter_for(channel: Channel, db: Session) -> ChannelAdapter:
         return _overrides[channel]
     if channel == Channel.INAPP:
         return InboxChannel(db)
-    if channel == Channel.PUSH:
-        # Routing never picks push without a subscription, and none can be registered yet.
-        raise PermanentDeliveryError("push needs a subscription; the customer has none")
     settings = current()
+    if channel == Channel.PUSH and settings.messaging_push_adapter == "webpush":
+        from firstmile.messaging.service import opened_url  # the service imports this module
+
+        return WebPushChannel(db, settings, opened_url)
     try:
         if channel == Channel.EMAIL and settings.messaging_email_adapter == "smtp":
             return SmtpChannel.from_settings(settings)
