@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth.scopes import SYSTEM
 from firstmile.eventlog.models import Event
-from firstmile.messaging import service
+from firstmile.messaging import delivery, service
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import PermanentDeliveryError, TemporaryDeliveryError
 from firstmile.messaging.channels.sms.smpp import SmppChannel, short_messages
@@ -122,7 +122,7 @@ def listener(sessions: sessionmaker[Session]) -> Iterator[SmppPeer]:
     """The SMS centre, and a receiver bound to it that records receipts."""
 
     def record(db: Session, reference: str, state: ReceiptState, detail: str) -> object:
-        return service.record_receipt(
+        return delivery.record_receipt(
             db, adapter="smpp", reference=reference, state=state, detail=detail
         )
 

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, IntegrationActor, TxRoute
 from firstmile.kit.settings import current as current_settings
-from firstmile.messaging import push, service, templates
+from firstmile.messaging import delivery, push, service, templates
 from firstmile.messaging.channels.email import bounces
 from firstmile.messaging.channels.push import vapid
 from firstmile.messaging.channels.sms import receipts
@@ -88,7 +88,7 @@ def read_inbox(customer_id: str, db: Db, _actor: AnyActor, limit: Limit = 100) -
     summary="Read receipt: the customer opened an inbox message",
 )
 def mark_read(customer_id: str, item_id: str, db: Db, actor: AnyActor) -> InboxItemRead:
-    return InboxItemRead.model_validate(service.mark_read(db, customer_id, item_id, actor=actor))
+    return InboxItemRead.model_validate(delivery.mark_read(db, customer_id, item_id, actor=actor))
 
 
 @router.post(
@@ -104,8 +104,8 @@ def http_gateway_receipt(body: GatewayReceipt, db: Db, _actor: IntegrationActor)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="status") from None
     if state is None:
-        return MessageRead.of(service.message_for_reference(db, "http_gateway", body.reference))
-    message = service.record_receipt(
+        return MessageRead.of(delivery.message_for_reference(db, "http_gateway", body.reference))
+    message = delivery.record_receipt(
         db,
         adapter="http_gateway",
         reference=body.reference,
@@ -186,10 +186,10 @@ def _apply_bounces(db: Db, found: list[bounces.Bounce]) -> list[MessageRead]:
     out = []
     for bounce in found:
         if bounce.state is None:
-            message = service.message_for_reference(db, "smtp", bounce.message_id)
+            message = delivery.message_for_reference(db, "smtp", bounce.message_id)
         else:
             detail = f"{bounce.status} {bounce.diagnostic}".strip()
-            message = service.record_receipt(
+            message = delivery.record_receipt(
                 db, adapter="smtp", reference=bounce.message_id, state=bounce.state, detail=detail
             )
         out.append(MessageRead.of(message))

@@ -61,7 +61,7 @@ def smpp_receiver() -> None:
     from firstmile.kit.db import Session, make_engine, make_sessionmaker
     from firstmile.kit.registry import load_job_handlers
     from firstmile.kit.settings import configure, load_settings
-    from firstmile.messaging import service
+    from firstmile.messaging import delivery
     from firstmile.messaging.channels.sms.smpp_receiver import ReceiptListener
     from firstmile.messaging.models import ReceiptState
 
@@ -74,7 +74,7 @@ def smpp_receiver() -> None:
     engine = make_engine(settings.database_url, pool_size=2)
 
     def record(db: Session, reference: str, state: ReceiptState, detail: str) -> object:
-        return service.record_receipt(
+        return delivery.record_receipt(
             db, adapter="smpp", reference=reference, state=state, detail=detail
         )
 

@@ -8,19 +8,19 @@ from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
-from firstmile.messaging import service
+from firstmile.messaging import delivery
 from firstmile.messaging.campaigns import service as campaigns
 from firstmile.messaging.segments import service as segments
 
 
-@jobs.handler(service.DELIVER_JOB)
+@jobs.handler(delivery.DELIVER_JOB)
 def deliver(db: Session, args: dict[str, Any]) -> None:
-    service.deliver(db, str(args["message_id"]))
+    delivery.deliver(db, str(args["message_id"]))
 
 
-@jobs.handler(service.UNREAD_JOB)
+@jobs.handler(delivery.UNREAD_JOB)
 def check_unread(db: Session, args: dict[str, Any]) -> None:
-    service.check_unread(db, str(args["message_id"]))
+    delivery.check_unread(db, str(args["message_id"]))
 
 
 @eventlog_service.on("*")

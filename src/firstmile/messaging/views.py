@@ -25,7 +25,7 @@ from firstmile.kit.errors import NotFound
 from firstmile.kit.http import Db, TxRoute
 from firstmile.kit.i18n import gettext_for, is_rtl, language_of
 from firstmile.kit.settings import current as current_settings
-from firstmile.messaging import preferences, service
+from firstmile.messaging import delivery, preferences
 from firstmile.packs import loader as packs
 
 router = APIRouter(tags=["preferences"], route_class=TxRoute, include_in_schema=False)
@@ -74,12 +74,12 @@ def _customer(token: str) -> str | None:
 @router.post("/messaging/opened/{token}", status_code=204)
 def push_opened(token: str, db: Db) -> Response:
     """The push service worker reports a click; a forged or unknown token is a 404."""
-    message_id = service.message_of_opened_token(token)
+    message_id = delivery.message_of_opened_token(token)
     if message_id is None:
         return Response(status_code=404)
     customer = Actor("customer", "push", "customer", frozenset())
     try:
-        service.mark_opened(db, message_id, actor=customer)
+        delivery.mark_opened(db, message_id, actor=customer)
     except NotFound:
         return Response(status_code=404)
     return Response(status_code=204)

@@ -27,7 +27,7 @@ def adapter_for(channel: Channel, db: Session) -> ChannelAdapter:
         return InboxChannel(db)
     settings = current()
     if channel == Channel.PUSH and settings.messaging_push_adapter == "webpush":
-        from firstmile.messaging.service import opened_url  # the service imports this module
+        from firstmile.messaging.delivery import opened_url  # delivery imports this module
 
         return WebPushChannel(db, settings, opened_url)
     try:

@@ -2,7 +2,7 @@
 
 `firstmile messaging smpp-receiver` runs `ReceiptListener.run`: it binds as a receiver,
 answers enquire_link, and turns each delivery receipt (a deliver_sm with the receipt bit in
-esm_class) into `service.record_receipt`, committed before the deliver_sm_resp is sent. If
+esm_class) into `delivery.record_receipt`, committed before the deliver_sm_resp is sent. If
 storing fails, the answer is a temporary error, so the SMSC delivers the receipt again.
 The receipted message id comes from the receipted_message_id TLV, or else from the
 receipt text ("id:... stat:DELIVRD err:000 ...", SMPP 3.4 Appendix B). A dropped

@@ -1,0 +1,299 @@
+"""Delivering messages and what comes back: the delivery job, provider receipts, bounces,
+read and click receipts, and the fallback to the next channel of a message's route.
+
+Every change of a message's state happens with its row locked and is recorded as an event
+in the same transaction, so a job or a receipt that comes twice changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from firstmile.auth.scopes import SYSTEM, Actor
+from firstmile.eventlog import service as eventlog_service
+from firstmile.kit import jobs, secrets
+from firstmile.kit.db import Session
+from firstmile.kit.errors import NotFound
+from firstmile.kit.settings import current as current_settings
+from firstmile.kit.time import utcnow
+from firstmile.messaging import events
+from firstmile.messaging import repository as repo
+from firstmile.messaging.channels import adapters
+from firstmile.messaging.channels.base import PermanentDeliveryError
+from firstmile.messaging.models import (
+    REDACTED,
+    Channel,
+    InboxItem,
+    Message,
+    MessageClass,
+    MessageStatus,
+    ReceiptState,
+)
+
+DELIVER_JOB = "messaging.deliver"
+
+
+UNREAD_JOB = "messaging.unread_check"
+
+
+def deliver_job_key(message_id: str) -> str:
+    return f"{DELIVER_JOB}:{message_id}"
+
+
+def columns(delivery: Mapping[str, Any]) -> dict[str, Any]:
+    return {**delivery, "channel": Channel(delivery["channel"])}
+
+
+def enqueue_delivery(db: Session, message: Message) -> None:
+    jobs.enqueue(
+        db,
+        DELIVER_JOB,
+        {"message_id": message.id},
+        key=deliver_job_key(message.id),
+        run_at=message.scheduled_for,
+        # Transactional messages have their own lane: no marketing send delays them.
+        priority=jobs.BULK if message.klass == MessageClass.MARKETING else jobs.URGENT,
+    )
+
+
+def record(db: Session, event_type: str, message: Message, actor: str, **extra: Any) -> None:
+    eventlog_service.record(
+        db,
+        event_type,
+        actor=actor,
+        customer_id=message.customer_id,
+        subject_id=message.id,
+        payload={
+            "purpose": message.purpose,
+            "channel": str(message.channel),
+            "klass": str(message.klass),
+            **extra,
+        },
+    )
+
+
+def deliver(db: Session, message_id: str) -> Message | None:
+    """Hand a queued message to its channel once; the `messaging.deliver` job calls this.
+
+    The message row is locked and its status checked before delivering, and it is marked
+    sent in the same transaction, so a job that runs twice delivers once. One window stays
+    at least once: the provider accepted (SMTP 250) and the process died before the commit;
+    the retry sends again with the same Message-ID, which receivers use to de-duplicate.
+    A temporary failure raises (the job is retried with backoff) until the job's last
+    attempt, which marks the message failed instead; a permanent one marks it failed at once.
+    A failed message with fallbacks left is followed by a message on the next channel.
+    """
+    message = repo.find_for_update(db, message_id)
+    if message is None or message.status != MessageStatus.QUEUED:
+        return message
+    attempt, last_attempt = _attempt_of(db, message)
+    try:
+        adapter = adapters.adapter_for(message.channel, db)
+        result = adapter.deliver(message)
+    except PermanentDeliveryError as exc:
+        _failed(db, message, attempt, reason="permanent", error=str(exc))
+        return message
+    except Exception as exc:
+        if not last_attempt:
+            raise
+        _failed(db, message, attempt, reason="retries_exhausted", error=f"{exc}")
+        return message
+    now = utcnow()
+    references = [r for r in (result.provider_message_id, *result.references) if r]
+    repo.add_references(db, adapter.name, message.id, [r[:300] for r in references])
+    message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
+    message.sent_at, message.attempts = now, attempt
+    message.delivered_at = now if result.delivered else None
+    message.provider_message_id, message.error = result.provider_message_id, None
+    if message.fallbacks and getattr(adapter, "reports_receipts", False):
+        pass  # a delivery receipt may still say it failed: the fallbacks stay until then
+    elif message.fallbacks and message.unread_fallback_minutes:
+        # The next channel goes too if this one stays unread (only channels that report
+        # reads set this); until then the rendered fallbacks are kept.
+        jobs.enqueue(
+            db,
+            UNREAD_JOB,
+            {"message_id": message.id},
+            key=f"{UNREAD_JOB}:{message.id}",
+            run_at=now + timedelta(minutes=message.unread_fallback_minutes),
+            priority=jobs.URGENT if message.klass == MessageClass.TRANSACTIONAL else jobs.BULK,
+        )
+    else:
+        message.fallbacks = []
+    _redact(message)
+    db.flush()
+    record(
+        db,
+        events.MESSAGE_SENT,
+        message,
+        SYSTEM.ref,
+        adapter=adapter.name,
+        attempts=attempt,
+        delivered=result.delivered,
+    )
+    return message
+
+
+def message_for_reference(db: Session, adapter: str, reference: str) -> Message:
+    row = repo.message_for_reference(db, adapter, reference)
+    if row is None:
+        raise NotFound("message with provider reference", f"{adapter}:{reference}")
+    return row
+
+
+def record_receipt(
+    db: Session, *, adapter: str, reference: str, state: ReceiptState, detail: str = ""
+) -> Message:
+    """A provider's callback: the message it knows as `reference` was delivered, failed or
+    bounced. A repeated or late receipt changes nothing; a failure or bounce sends the next
+    channel of the route, if any. For an SMS in several parts, the first part's receipt
+    decides delivery and any part's failure fails the message."""
+    message = message_for_reference(db, adapter, reference)
+    if state == ReceiptState.DELIVERED:
+        if message.status == MessageStatus.SENT:
+            message.status, message.delivered_at = MessageStatus.DELIVERED, utcnow()
+            if not message.unread_fallback_minutes:
+                message.fallbacks = []
+            db.flush()
+            record(db, events.MESSAGE_DELIVERED, message, SYSTEM.ref, adapter=adapter)
+        return message
+    if message.status not in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        return message  # already failed, bounced or opened: nothing to change
+    bounced = state == ReceiptState.BOUNCED
+    message.status = MessageStatus.BOUNCED if bounced else MessageStatus.FAILED
+    message.error = (detail or str(state))[:2000]
+    db.flush()
+    record(
+        db,
+        events.MESSAGE_FAILED,
+        message,
+        SYSTEM.ref,
+        reason="bounced" if bounced else "undeliverable",
+        error=message.error[:500],
+        attempts=message.attempts,
+    )
+    fall_back(db, message, reason="failed")
+    return message
+
+
+def check_unread(db: Session, message_id: str) -> Message | None:
+    """The unread-fallback job: a message still unread gets its next channel."""
+    message = repo.find_for_update(db, message_id)
+    if message is None or not message.fallbacks:
+        return message
+    if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        fall_back(db, message, reason="unread")
+    else:
+        message.fallbacks = []
+    db.flush()
+    return message
+
+
+def mark_read(db: Session, customer_id: str, item_id: str, *, actor: Actor) -> InboxItem:
+    """A read receipt from the in-app inbox: the message is opened (once)."""
+    item = repo.inbox_item(db, item_id)
+    if item is None or item.customer_id != customer_id:
+        raise NotFound("inbox item", item_id)
+    if item.read_at is not None:
+        return item
+    message = repo.find_for_update(db, item.message_id)
+    now = utcnow()
+    item.read_at = now
+    if message is not None:
+        message.status, message.opened_at, message.fallbacks = MessageStatus.OPENED, now, []
+        db.flush()
+        record(db, events.MESSAGE_OPENED, message, actor.ref)
+    return item
+
+
+def mark_opened(db: Session, message_id: str, *, actor: Actor) -> Message:
+    """The customer opened the message (a push notification clicked); once."""
+    message = repo.find_for_update(db, message_id)
+    if message is None:
+        raise NotFound("message", message_id)
+    if message.status in (MessageStatus.SENT, MessageStatus.DELIVERED):
+        message.status, message.opened_at, message.fallbacks = MessageStatus.OPENED, utcnow(), []
+        db.flush()
+        record(db, events.MESSAGE_OPENED, message, actor.ref)
+    return message
+
+
+def opened_url(message_id: str) -> str:
+    """Where a push notification's service worker reports a click (signed, no login)."""
+    settings = current_settings()
+    signature = secrets.sign(settings, "opened", message_id)
+    return f"{settings.base_url.rstrip('/')}/messaging/opened/{message_id}.{signature}"
+
+
+def message_of_opened_token(token: str) -> str | None:
+    message_id, _, signature = token.rpartition(".")
+    if message_id and secrets.verify(current_settings(), "opened", message_id, signature):
+        return message_id
+    return None
+
+
+def fall_back(db: Session, message: Message, *, reason: str) -> Message | None:
+    """Queue the next channel of `message`'s route; None when there is none left."""
+    if not message.fallbacks:
+        return None
+    following, *rest = message.fallbacks
+    message.fallbacks = []
+    successor = Message(
+        customer_id=message.customer_id,
+        purpose=message.purpose,
+        klass=message.klass,
+        template_version=message.template_version,
+        sensitive=message.sensitive,
+        urgent=message.urgent,
+        idempotency_key=f"fallback:{message.id}",
+        requested_by=message.requested_by,
+        status=MessageStatus.QUEUED,
+        skipped=message.skipped,
+        fallbacks=rest,
+        fallback_of=message.id,
+        **columns(following),
+    )
+    db.add(successor)
+    db.flush()
+    record(
+        db,
+        events.MESSAGE_FELL_BACK,
+        message,
+        SYSTEM.ref,
+        reason=reason,
+        next_channel=str(successor.channel),
+        next_message_id=successor.id,
+    )
+    enqueue_delivery(db, successor)
+    return successor
+
+
+def _attempt_of(db: Session, message: Message) -> tuple[int, bool]:
+    """This delivery's attempt number and whether it is the job's last one."""
+    job = repo.delivery_job(db, deliver_job_key(message.id))
+    if job is None:
+        return message.attempts + 1, False
+    return job.attempts, job.attempts >= job.max_attempts
+
+
+def _failed(db: Session, message: Message, attempt: int, *, reason: str, error: str) -> None:
+    message.status, message.attempts, message.error = MessageStatus.FAILED, attempt, error[:2000]
+    db.flush()
+    record(
+        db,
+        events.MESSAGE_FAILED,
+        message,
+        SYSTEM.ref,
+        reason=reason,
+        error=error[:500],
+        attempts=attempt,
+    )
+    fall_back(db, message, reason="failed")
+    _redact(message)
+
+
+def _redact(message: Message) -> None:
+    if message.sensitive:
+        message.body_text, message.body_html = REDACTED, None
