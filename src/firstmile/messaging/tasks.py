@@ -25,8 +25,8 @@ def check_unread(db: Session, args: dict[str, Any]) -> None:
 
 @eventlog_service.on("*")
 def customer_changed(db: Session, event: Event) -> None:
-    """Any event of a customer may change their segments: look again after this change."""
-    if event.customer_id and not event.type.startswith("segment.") and segments.any_active(db):
+    """An event that can change a customer's segments: look again after this change."""
+    if event.customer_id and segments.affects_segments(db, event.type):
         segments.queue_evaluation(db, event.customer_id)
 
 

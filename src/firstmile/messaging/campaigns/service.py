@@ -32,7 +32,9 @@ from firstmile.messaging.segments import service as segments
 from firstmile.messaging.segments.models import SegmentMembership
 
 SEND_JOB = "campaigns.send"
-MAX_BATCH = 200  # messages per transaction; the pause between batches keeps the rate
+# Messages per transaction: small, so a transactional message waits at most one batch in
+# a worker that is sending a campaign; the pause between batches keeps the rate.
+MAX_BATCH = 50
 SENT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.OPENED)
 DELIVERED = (MessageStatus.DELIVERED, MessageStatus.OPENED)
 

@@ -167,13 +167,28 @@ def queue_evaluation(db: Session, customer_id: str) -> None:
     jobs.enqueue(db, EVALUATE_JOB, {"customer_id": customer_id}, priority=jobs.BULK)
 
 
-def any_active(db: Session) -> bool:
-    cached = db.info.get("segments_any")
-    if cached is None:
-        found = db.scalar(select(func.count()).select_from(Segment).where(~Segment.retired))
-        cached = bool(found)
-        db.info["segments_any"] = cached
-    return bool(cached)
+# Events that change what a condition reads besides counts: the customer's attributes,
+# accounts and products (facts.py). Other events matter only when a segment counts them.
+FACT_EVENT_PREFIXES = ("customer.", "account.", "order.", "product.", "service.", "contract.")
+
+
+def affects_segments(db: Session, event_type: str) -> bool:
+    """Whether an event of this type can change any active segment's answer (cached for
+    the session: a message.sent event, say, re-evaluates nobody unless a segment counts it)."""
+    counted: frozenset[str] | None = db.info.get("segments_counted")
+    if counted is None:
+        conditions = db.scalars(select(Segment.condition).where(~Segment.retired)).all()
+        counted = frozenset(
+            str(value)
+            for condition in conditions
+            for value, _offset in program(condition).literal_arguments("count")
+            if value is not None
+        )
+        db.info["segments_counted"] = counted
+        db.info["segments_any"] = bool(conditions)
+    if not db.info["segments_any"]:
+        return False
+    return event_type in counted or event_type.startswith(FACT_EVENT_PREFIXES)
 
 
 # -- recount ----------------------------------------------------------------------------------
