@@ -27,6 +27,7 @@ from firstmile.packs.models import Pack
 from firstmile.packs.yamlfile import LoadedYaml, PackIssue, read_yaml
 
 PACKS_DIR = Path(__file__).resolve().parent
+_META_KEY = "pack_meta"  # Session.info key of the cached PackMeta
 # Domains that register pack sections in their `pack.py`.
 SECTION_MODULES = (
     "firstmile.catalog.pack",
@@ -193,6 +194,7 @@ def digest_of(base: Path) -> str:
 def load(db: Session, path_or_code: str | Path) -> Pack:
     """Validate, then store every section in the caller's transaction."""
     pack = validate(path_or_code)
+    db.info.pop(_META_KEY, None)
     for sec in sections():
         sec.store(db, pack.meta, pack.parts.get(sec.name, []))
     row = db.get(Pack, pack.meta.code)
@@ -203,6 +205,7 @@ def load(db: Session, path_or_code: str | Path) -> Pack:
     row.loaded_at = utcnow()
     row.meta = pack.meta.model_dump(mode="json")
     db.flush()
+    db.info.pop(_META_KEY, None)  # a different pack may be in force now
     return row
 
 
@@ -222,7 +225,14 @@ def current(db: Session) -> Pack | None:
 
 
 def current_meta(db: Session) -> PackMeta:
+    """The metadata of the pack in force, read once per session (a request, a job): many
+    domains ask for it several times while handling one request."""
+    cached: PackMeta | None = db.info.get(_META_KEY)
+    if cached is not None:
+        return cached
     row = current(db)
     if row is None:
         raise InvalidInput("no operator pack is loaded; run `firstmile pack load`", field="pack")
-    return PackMeta.model_validate(row.meta)
+    meta = PackMeta.model_validate(row.meta)
+    db.info[_META_KEY] = meta
+    return meta
