@@ -57,8 +57,12 @@ class Settings(BaseSettings):
     otp_max_per_hour: int = 5
     # Messaging: which adapter delivers each channel. The simulator needs nothing installed.
     messaging_email_adapter: Literal["simulator", "smtp"] = "simulator"
-    messaging_sms_adapter: Literal["simulator", "http_gateway", "smpp"] = "simulator"
-    messaging_push_adapter: Literal["simulator", "webpush"] = "simulator"
+    messaging_sms_adapter: Literal["simulator", "http_gateway", "smpp", "webhook"] = "simulator"
+    messaging_push_adapter: Literal["simulator", "webpush", "webhook"] = "simulator"
+    # The operator's own delivery system (e.g. its app backend for native push), signed.
+    messaging_webhook_url: str = ""
+    messaging_webhook_secret: str = ""
+    messaging_webhook_timeout_seconds: float = 10.0
     # Web Push (VAPID): a P-256 private key in PEM; empty = one made in data_dir.
     webpush_vapid_private_key_path: Path | None = None
     webpush_vapid_subject: str = "mailto:care@firstmile.invalid"

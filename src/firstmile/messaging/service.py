@@ -184,6 +184,8 @@ def _unavailable(db: Session, customer_id: str, channel: str, recipient: str | N
     if channel == Channel.INAPP:
         return None  # the portal inbox is always there
     if channel == Channel.PUSH:
+        if current_settings().messaging_push_adapter == "webhook":
+            return None  # the operator's backend knows the app installs; a 4xx falls back
         return None if repo.has_push_subscription(db, customer_id) else routing.NO_SUBSCRIPTION
     address = recipient or customers_service.contact_for(db, customer_id, channel)
     return None if address else routing.NO_ADDRESS

@@ -14,6 +14,7 @@ from firstmile.messaging.channels.push.webpush import WebPushChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
 from firstmile.messaging.channels.sms.smpp import SmppChannel
+from firstmile.messaging.channels.webhook.channel import WebhookChannel
 from firstmile.messaging.models import Channel
 
 _overrides: dict[Channel, ChannelAdapter] = {}
@@ -26,6 +27,14 @@ def adapter_for(channel: Channel, db: Session) -> ChannelAdapter:
     if channel == Channel.INAPP:
         return InboxChannel(db)
     settings = current()
+    webhook = (channel == Channel.PUSH and settings.messaging_push_adapter == "webhook") or (
+        channel == Channel.SMS and settings.messaging_sms_adapter == "webhook"
+    )
+    if webhook:
+        try:
+            return WebhookChannel.from_settings(settings)
+        except ValueError as exc:
+            raise PermanentDeliveryError(f"the webhook adapter is misconfigured: {exc}") from exc
     if channel == Channel.PUSH and settings.messaging_push_adapter == "webpush":
         from firstmile.messaging.delivery import opened_url  # delivery imports this module
 
