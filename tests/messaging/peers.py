@@ -167,3 +167,22 @@ def http_gateway(gateway: Gateway) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def email_over_local_smtp(inbox: Inbox) -> Iterator[None]:
+    """Inside the block, email goes over plain SMTP to a local server that fills `inbox`."""
+    from firstmile.messaging.channels import adapters
+    from firstmile.messaging.channels.email.smtp import SmtpChannel
+    from firstmile.messaging.models import Channel
+
+    with smtp_server(inbox) as port:
+        smtp = SmtpChannel(
+            host="127.0.0.1",
+            port=port,
+            sender="no-reply@operator.example",
+            message_id_domain="operator.example",
+            starttls=False,
+        )
+        with adapters.overridden(Channel.EMAIL, smtp):
+            yield

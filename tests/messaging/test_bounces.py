@@ -11,13 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth.scopes import SYSTEM
 from firstmile.messaging import service
-from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.email import bounces
-from firstmile.messaging.channels.email.smtp import SmtpChannel
 from firstmile.messaging.models import Channel, Message, MessageStatus, ReceiptState
 from tests.conftest import RunJobs
 from tests.factories.messaging import customer, message_template
-from tests.messaging.peers import Inbox, smtp_server
+from tests.messaging.peers import Inbox, email_over_local_smtp
 
 HELLO = {"en": {"subject": "Hello", "body": "Hello {{ name }}."}}
 
@@ -88,16 +86,8 @@ def test_a_bounce_marks_the_message_and_sends_the_next_channel(
     )
     db.commit()
     inbox = Inbox()
-    with smtp_server(inbox) as port:
-        smtp = SmtpChannel(
-            host="127.0.0.1",
-            port=port,
-            sender="no-reply@operator.example",
-            message_id_domain="operator.example",
-            starttls=False,
-        )
-        with adapters.overridden(Channel.EMAIL, smtp):
-            run_jobs()
+    with email_over_local_smtp(inbox):
+        run_jobs()
     [received] = inbox.messages()
     url = "/api/messaging/callbacks/smtp-bounce"
     headers = {**integration, "Content-Type": "message/rfc822"}

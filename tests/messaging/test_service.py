@@ -22,7 +22,6 @@ from firstmile.messaging.channels.base import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
 )
-from firstmile.messaging.channels.email.smtp import SmtpChannel
 from firstmile.messaging.models import (
     REDACTED,
     Channel,
@@ -32,7 +31,7 @@ from firstmile.messaging.models import (
 )
 from tests.conftest import RunJobs
 from tests.factories.messaging import customer, message_template
-from tests.messaging.peers import Inbox, smtp_server
+from tests.messaging.peers import Inbox, email_over_local_smtp
 
 MARKETING_TEXTS = {"en": {"subject": "Hello {{ name }}", "body": "An offer for {{ name }}."}}
 
@@ -352,16 +351,8 @@ def test_delivery_over_smtp_end_to_end(
 ) -> None:
     message = _send(db, customer(db).id)
     inbox = Inbox()
-    with smtp_server(inbox) as port:
-        smtp = SmtpChannel(
-            host="127.0.0.1",
-            port=port,
-            sender="no-reply@operator.example",
-            message_id_domain="operator.example",
-            starttls=False,
-        )
-        with adapters.overridden(Channel.EMAIL, smtp):
-            run_jobs()
+    with email_over_local_smtp(inbox):
+        run_jobs()
     [received] = inbox.messages()
     assert received["Message-ID"] == f"<{message.id}@operator.example>"
     assert _reload(sessions, message.id).provider_message_id == received["Message-ID"]

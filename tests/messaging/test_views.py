@@ -15,13 +15,11 @@ from firstmile.customers import service as customers_service
 from firstmile.kit.i18n import SUPPORTED_LOCALES, gettext_for
 from firstmile.kit.settings import current
 from firstmile.messaging import preferences, service
-from firstmile.messaging.channels import adapters
-from firstmile.messaging.channels.email.smtp import SmtpChannel
 from firstmile.messaging.models import Channel, Message, MessageStatus
 from firstmile.messaging.views import LABELS
 from tests.conftest import RunJobs
 from tests.factories.messaging import customer
-from tests.messaging.peers import Inbox, smtp_server
+from tests.messaging.peers import Inbox, email_over_local_smtp
 
 OFFER = {"given_name": "Eva", "offer_name": "Mobil 30 GB", "monthly_price": "499 Kč"}
 ALL_MARKETING = {("marketing", "email"): True, ("marketing", "sms"): True}
@@ -54,16 +52,8 @@ def test_a_marketing_email_carries_one_click_unsubscribe_and_footer_links(
     assert ">Odhlásit</a>" in message.body_html  # the footer, in the customer's language
     assert ">Spravovat předvolby</a>" in message.body_html
     inbox = Inbox()
-    with smtp_server(inbox) as port:
-        smtp = SmtpChannel(
-            host="127.0.0.1",
-            port=port,
-            sender="offers@operator.example",
-            message_id_domain="operator.example",
-            starttls=False,
-        )
-        with adapters.overridden(Channel.EMAIL, smtp):
-            run_jobs()
+    with email_over_local_smtp(inbox):
+        run_jobs()
     [received] = inbox.messages()
     assert received["List-Unsubscribe"] == f"<{url}>"
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -9,9 +9,6 @@ process reads the winner's file, so every process seals with the same certificat
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -24,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from firstmile.kit.files import create_once
 from firstmile.kit.settings import Settings, current
 from firstmile.kit.time import utcnow
 
@@ -47,19 +45,7 @@ def identity(settings: Settings) -> SealingIdentity:
 
 def ensure_demo_certificate(settings: Settings) -> Path:
     """The demo PKCS#12 path, creating it on first use; safe under concurrent starts."""
-    target = settings.data_dir / DEMO_FILE
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".sealing-", suffix=".p12")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_demo_pkcs12())
-        with contextlib.suppress(FileExistsError):  # another process got there first
-            os.link(tmp, target)  # atomic: never a half-written file under the final name
-    finally:
-        os.unlink(tmp)
-    return target
+    return create_once(settings.data_dir / DEMO_FILE, _demo_pkcs12)
 
 
 def _name(common_name: str) -> x509.Name:

@@ -6,13 +6,13 @@ a random key is made once in the data directory (fine for one machine and the de
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
-import tempfile
+from functools import cache
+from pathlib import Path
 
+from firstmile.kit.files import create_once
 from firstmile.kit.settings import Settings
 
 KEY_FILE = "secret.key"
@@ -21,18 +21,14 @@ KEY_FILE = "secret.key"
 def secret_key(settings: Settings) -> bytes:
     if settings.secret_key:
         return settings.secret_key.encode()
-    target = settings.data_dir / KEY_FILE
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".secret-")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-            with contextlib.suppress(FileExistsError):  # another process made it first
-                os.link(tmp, target)  # atomic: never a half-written key under the name
-        finally:
-            os.unlink(tmp)
-    return target.read_bytes().strip()
+    return _key_file(settings.data_dir / KEY_FILE)
+
+
+@cache
+def _key_file(path: Path) -> bytes:
+    """Read once per process: every signed link needs the key."""
+    made = create_once(path, lambda: secrets.token_urlsafe(48).encode())
+    return made.read_bytes().strip()
 
 
 def sign(settings: Settings, purpose: str, message: str) -> str:
@@ -44,3 +40,16 @@ def sign(settings: Settings, purpose: str, message: str) -> str:
 
 def verify(settings: Settings, purpose: str, message: str, signature: str) -> bool:
     return hmac.compare_digest(sign(settings, purpose, message), signature)
+
+
+def signed_token(settings: Settings, purpose: str, value: str) -> str:
+    """`value` and its MAC in one URL-safe token: "<value>.<signature>"."""
+    return f"{value}.{sign(settings, purpose, value)}"
+
+
+def value_of(settings: Settings, purpose: str, token: str) -> str | None:
+    """The value a token of `purpose` carries, or None when it is forged or damaged."""
+    value, _, signature = token.rpartition(".")
+    if not value or not verify(settings, purpose, value, signature):
+        return None
+    return value

@@ -103,8 +103,6 @@ def http_gateway_receipt(body: GatewayReceipt, db: Db, _actor: IntegrationActor)
         state = receipts.state_of(body.status)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="status") from None
-    if state is None:
-        return MessageRead.of(delivery.message_for_reference(db, "http_gateway", body.reference))
     message = delivery.record_receipt(
         db,
         adapter="http_gateway",
@@ -185,13 +183,13 @@ async def smtp_bounce(request: Request, db: Db, _actor: IntegrationActor) -> lis
 def _apply_bounces(db: Db, found: list[bounces.Bounce]) -> list[MessageRead]:
     out = []
     for bounce in found:
-        if bounce.state is None:
-            message = delivery.message_for_reference(db, "smtp", bounce.message_id)
-        else:
-            detail = f"{bounce.status} {bounce.diagnostic}".strip()
-            message = delivery.record_receipt(
-                db, adapter="smtp", reference=bounce.message_id, state=bounce.state, detail=detail
-            )
+        message = delivery.record_receipt(
+            db,
+            adapter="smtp",
+            reference=bounce.message_id,
+            state=bounce.state,
+            detail=f"{bounce.status} {bounce.diagnostic}".strip(),
+        )
         out.append(MessageRead.of(message))
     return out
 

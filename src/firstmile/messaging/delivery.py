@@ -36,6 +36,7 @@ DELIVER_JOB = "messaging.deliver"
 
 
 UNREAD_JOB = "messaging.unread_check"
+OPENED = "opened"  # the purpose of the signed token in a push's click-report URL
 
 
 def deliver_job_key(message_id: str) -> str:
@@ -144,13 +145,16 @@ def message_for_reference(db: Session, adapter: str, reference: str) -> Message:
 
 
 def record_receipt(
-    db: Session, *, adapter: str, reference: str, state: ReceiptState, detail: str = ""
+    db: Session, *, adapter: str, reference: str, state: ReceiptState | None, detail: str = ""
 ) -> Message:
     """A provider's callback: the message it knows as `reference` was delivered, failed or
-    bounced. A repeated or late receipt changes nothing; a failure or bounce sends the next
-    channel of the route, if any. For an SMS in several parts, the first part's receipt
-    decides delivery and any part's failure fails the message."""
+    bounced (None: an intermediate state, which changes nothing). A repeated or late
+    receipt changes nothing; a failure or bounce sends the next channel of the route, if
+    any. For an SMS in several parts, the first part's receipt decides delivery and any
+    part's failure fails the message."""
     message = message_for_reference(db, adapter, reference)
+    if state is None:
+        return message
     if state == ReceiptState.DELIVERED:
         if message.status == MessageStatus.SENT:
             message.status, message.delivered_at = MessageStatus.DELIVERED, utcnow()
@@ -223,15 +227,12 @@ def mark_opened(db: Session, message_id: str, *, actor: Actor) -> Message:
 def opened_url(message_id: str) -> str:
     """Where a push notification's service worker reports a click (signed, no login)."""
     settings = current_settings()
-    signature = secrets.sign(settings, "opened", message_id)
-    return f"{settings.base_url.rstrip('/')}/messaging/opened/{message_id}.{signature}"
+    token = secrets.signed_token(settings, OPENED, message_id)
+    return f"{settings.base_url.rstrip('/')}/messaging/opened/{token}"
 
 
 def message_of_opened_token(token: str) -> str | None:
-    message_id, _, signature = token.rpartition(".")
-    if message_id and secrets.verify(current_settings(), "opened", message_id, signature):
-        return message_id
-    return None
+    return secrets.value_of(current_settings(), OPENED, token)
 
 
 def fall_back(db: Session, message: Message, *, reason: str) -> Message | None:

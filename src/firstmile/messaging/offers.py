@@ -32,6 +32,7 @@ from firstmile.kit.time import utcnow
 from firstmile.messaging.models import OfferRule
 from firstmile.messaging.segments import facts as facts_module
 from firstmile.messaging.segments.service import program
+from firstmile.packs import loader as packs
 from firstmile.packs.loader import PackMeta, Section, section
 from firstmile.packs.yamlfile import LoadedYaml, PackIssue
 
@@ -66,7 +67,7 @@ def choose(
     rules = list(
         db.scalars(
             select(OfferRule)
-            .where(OfferRule.pack == _pack(db))
+            .where(OfferRule.pack == packs.current_meta(db).code)
             .order_by(OfferRule.priority.desc(), OfferRule.position)
         )
     )
@@ -94,12 +95,6 @@ def _localised(value: Any, locale: str, default_locale: str) -> str:
         if candidate in value:
             return str(value[candidate])
     return str(next(iter(value.values())))
-
-
-def _pack(db: Session) -> str:
-    from firstmile.packs import loader as packs
-
-    return packs.current_meta(db).code
 
 
 # -- the pack section -------------------------------------------------------------------------

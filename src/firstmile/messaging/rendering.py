@@ -35,6 +35,12 @@ def _compiled(source: str, autoescape: bool) -> Template:
     return _environment(autoescape).from_string(source)
 
 
+@cache
+def _layout() -> Template:
+    """The email layout, read and compiled once per process."""
+    return _compiled(LAYOUT.read_text(encoding="utf-8"), True)
+
+
 def render_text(source: str, data: Mapping[str, Any], field: str, *, html: bool = False) -> str:
     """Render one part; a bad template names `field`, missing data names `data`."""
     try:
@@ -66,7 +72,7 @@ def email_html(
 ) -> str:
     """The whole HTML document of an email: `content` inside the operator's layout, with
     the unsubscribe and preference links of a marketing message in the footer."""
-    layout = _compiled(LAYOUT.read_text(encoding="utf-8"), True)
+    layout = _layout()
     texts = gettext_for(locale)
     return layout.render(
         links=dict(links or {}),

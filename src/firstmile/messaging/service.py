@@ -22,7 +22,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
-from firstmile.messaging import delivery, events, offers, preferences, routing, templates
+from firstmile.messaging import delivery, events, offers, routing, templates
 from firstmile.messaging import repository as repo
 from firstmile.messaging.models import (
     Channel,
@@ -85,20 +85,27 @@ def send(
         raise NotFound("customer", customer_id)
     template = _template(db, purpose)
     offered = [forced.value] if forced is not None else templates.channels_of(template)
-    if forced is not None:  # the template must have texts for it: rendering says which
+    # A forced channel is rendered first: its texts and data must be right even when the
+    # message ends up suppressed. The rendering is kept for the delivery.
+    forced_render = (
         templates.render(
             db, template, forced.value, customer.language, data, customer_id=customer_id
         )
+        if forced is not None
+        else None
+    )
     plan = _plan(db, customer, template, offered, recipient)
-    data, offer_code = _with_offer(db, template, customer, data)
-    if offer_code is None and offers.check_slots(template.content, data):
+    filled, complete = _with_offer(db, template, customer, data)
+    if not complete:
         plan = routing.Plan([], dict.fromkeys(offered, routing.NO_OFFER), plan.send_at)
     if forced is not None and plan.skipped.get(forced.value) == routing.NO_ADDRESS:
         raise InvalidInput(f"the customer has no verified {forced} address", field="channel")
+    reuse = forced_render if filled is data else None  # offer slots filled: render anew
     deliveries = [
-        _rendered(db, template, channel_name, customer, data, recipient)
+        _rendered(db, template, channel_name, customer, filled, recipient, reuse)
         for channel_name in plan.route
     ]
+    data = filled
     first = deliveries[0] if deliveries else _suppressed(offered[0], customer)
     message = Message(
         customer_id=customer_id,
@@ -120,16 +127,18 @@ def send(
 
 def _with_offer(
     db: Session, template: MessageTemplate, customer: Customer, data: Mapping[str, Any]
-) -> tuple[Mapping[str, Any], str | None]:
-    """`data` with the template's open offer slots filled by the customer's offer."""
+) -> tuple[Mapping[str, Any], bool]:
+    """`data` with the template's open offer slots filled by the customer's offer, and
+    whether every slot is filled now (False: no offer fits; `data` itself is returned
+    unchanged whenever nothing was filled)."""
     missing = offers.check_slots(template.content, data)
     if not missing:
-        return data, None
+        return data, True
     meta = packs.current_meta(db)
     chosen = offers.choose(db, customer.id, missing, customer.language, meta.default_locale)
     if chosen is None:
-        return data, None
-    return {**data, **chosen.values}, chosen.code
+        return data, False
+    return {**data, **chosen.values}, True
 
 
 def _template(db: Session, purpose: str) -> MessageTemplate:
@@ -198,11 +207,15 @@ def _rendered(
     customer: Customer,
     data: Mapping[str, Any],
     recipient: str | None,
+    done: templates.RenderedMessage | None = None,
 ) -> dict[str, Any]:
-    """One delivery of the route, rendered: what a Message row holds for its channel."""
-    rendered = templates.render(
-        db, template, channel, customer.language, data, customer_id=customer.id
-    )
+    """One delivery of the route, rendered (or `done` already, for this channel): what a
+    Message row holds for its channel."""
+    rendered = done if done is not None and done.channel == channel else None
+    if rendered is None:
+        rendered = templates.render(
+            db, template, channel, customer.language, data, customer_id=customer.id
+        )
     parts = template.content["channels"][channel]
     return {
         "channel": channel,
@@ -213,11 +226,7 @@ def _rendered(
         "body_html": rendered.html,
         "link": rendered.link,
         "unread_fallback_minutes": parts.get("unread_fallback_minutes"),
-        "unsubscribe_url": (
-            preferences.unsubscribe_url(current_settings(), customer.id, channel)
-            if template.klass == MessageClass.MARKETING
-            else None
-        ),
+        "unsubscribe_url": rendered.unsubscribe_url,
     }
 
 

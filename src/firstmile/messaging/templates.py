@@ -50,6 +50,7 @@ class RenderedMessage:
     text: str  # email plain-text part, SMS text, push and in-app body
     html: str | None  # the whole email document
     link: str | None  # push deep link, in-app call to action
+    unsubscribe_url: str | None  # marketing only: this channel's one-click unsubscribe
 
 
 # -- versions -----------------------------------------------------------------------------
@@ -172,6 +173,17 @@ def choose_locale(texts: Mapping[str, str], locale: str, default: str) -> str:
     return sorted(texts)[0]
 
 
+def channel_texts(content: Mapping[str, Any], purpose: str, channel: str) -> Mapping[str, Any]:
+    """A template's texts for `channel`; a 422 naming the channels it has otherwise."""
+    parts: Mapping[str, Any] | None = content["channels"].get(channel)
+    if parts is None:
+        offered = ", ".join(c for c in CHANNEL_PARTS if c in content["channels"])
+        raise InvalidInput(
+            f"the {purpose} template has no {channel} texts (it has: {offered})", field="channel"
+        )
+    return parts
+
+
 def render(
     db: Session,
     template: MessageTemplate,
@@ -185,12 +197,13 @@ def render(
     message gets the customer's unsubscribe and preference links (sample ones without a
     customer, for previews)."""
     meta = packs.current_meta(db)
-    settings = current_settings()
-    who = customer_id or "sample"
-    links = {
-        "unsubscribe_url": preferences.unsubscribe_url(settings, who, channel),
-        "preferences_url": preferences.preferences_url(settings, who),
-    }
+    links = None
+    if template.klass == MessageClass.MARKETING:
+        settings, who = current_settings(), customer_id or "sample"
+        links = {
+            "unsubscribe_url": preferences.unsubscribe_url(settings, who, channel),
+            "preferences_url": preferences.preferences_url(settings, who),
+        }
     return render_content(
         template.content,
         purpose=template.purpose,
@@ -219,12 +232,7 @@ def render_content(
     """Render one channel of a template's content (also used to check a pack at load).
     Marketing texts may use `unsubscribe_url` and `preferences_url` (from `links`); an
     email gets both in its footer."""
-    parts: Mapping[str, Any] | None = content["channels"].get(channel)
-    if parts is None:
-        offered = ", ".join(c for c in CHANNEL_PARTS if c in content["channels"])
-        raise InvalidInput(
-            f"the {purpose} template has no {channel} texts (it has: {offered})", field="channel"
-        )
+    parts = channel_texts(content, purpose, channel)
     main = CHANNEL_PARTS[channel][0]
     chosen = choose_locale(parts[main], locale, default_locale)
     marketing = content.get("class") == MessageClass.MARKETING
@@ -262,6 +270,7 @@ def render_content(
         text=text.strip() if channel in ("sms", "push") else text,
         html=html,
         link=link,
+        unsubscribe_url=the_links.get("unsubscribe_url"),
     )
 
 

@@ -53,19 +53,19 @@ def store_definitions(db: Session, pack: str, definitions: Iterable[Mapping[str,
         code = definition["code"]
         seen.add(code)
         row = existing.get(code)
+        changed = row is None or row.condition != definition["condition"] or row.retired
         if row is None:
             row = Segment(pack=pack, code=code, condition=definition["condition"], version=1)
             db.add(row)
-        elif row.condition != definition["condition"] or row.retired:
+        elif changed:
             row.condition, row.version, row.retired = (
                 definition["condition"],
                 row.version + 1,
                 False,
             )
-        else:
-            row.name, row.description = definition["name"], definition.get("description", "")
-            continue
         row.name, row.description = definition["name"], definition.get("description", "")
+        if not changed:
+            continue
         row.loaded_at = utcnow()
         db.flush()
         queue_recount(db, row)
@@ -88,10 +88,16 @@ def active(db: Session) -> list[Segment]:
 
 
 def get(db: Session, code: str) -> Segment:
-    for segment in active(db):
-        if segment.code == code:
-            return segment
-    raise NotFound("segment", code)
+    segment = db.scalar(
+        select(Segment).where(
+            Segment.pack == packs.current_meta(db).code,
+            Segment.code == code,
+            Segment.retired.is_(False),
+        )
+    )
+    if segment is None:
+        raise NotFound("segment", code)
+    return segment
 
 
 # -- evaluation -------------------------------------------------------------------------------

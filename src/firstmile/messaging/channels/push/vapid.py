@@ -8,15 +8,13 @@ is made once in the data directory, as the demo sealing certificate is.
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
+from firstmile.kit.files import create_once
 from firstmile.kit.settings import Settings
 
 KEY_FILE = "vapid.pem"
@@ -25,23 +23,15 @@ KEY_FILE = "vapid.pem"
 def key_path(settings: Settings) -> Path:
     if settings.webpush_vapid_private_key_path is not None:
         return settings.webpush_vapid_private_key_path
-    target = settings.data_dir / KEY_FILE
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".vapid-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(pem)
-            with contextlib.suppress(FileExistsError):  # another process made it first
-                os.link(tmp, target)
-        finally:
-            os.unlink(tmp)
-    return target
+    return create_once(settings.data_dir / KEY_FILE, _new_key_pem)
+
+
+def _new_key_pem() -> bytes:
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def load(settings: Settings) -> Vapid02:

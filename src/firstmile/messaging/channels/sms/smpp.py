@@ -117,7 +117,7 @@ class SmppChannel:
         parts, data_coding, esm_class = short_messages(message.body_text, reference)
         ids: list[str] = []
         client = smpplib.client.Client(self.host, self.port, timeout=self.timeout)
-        client.set_message_sent_handler(lambda pdu, **_: ids.append(_text(pdu.message_id)))
+        client.set_message_sent_handler(lambda pdu, **_: ids.append(pdu_text(pdu.message_id)))
         try:
             client.connect()
             client.bind_transmitter(
@@ -153,5 +153,8 @@ class SmppChannel:
         return DeliveryResult(provider_message_id=ids[0], references=tuple(ids))
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+def pdu_text(value: object) -> str:
+    """A PDU's C-octet string field as text (smpplib gives bytes or str, or None)."""
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace")
+    return "" if value is None else str(value)

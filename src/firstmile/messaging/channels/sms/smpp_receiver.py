@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firstmile.kit.errors import NotFound
 from firstmile.kit.settings import Settings
 from firstmile.messaging.channels.sms import receipts
+from firstmile.messaging.channels.sms.smpp import pdu_text
 from firstmile.messaging.models import ReceiptState
 
 log = logging.getLogger("firstmile.messaging.smpp")
@@ -89,10 +90,10 @@ class ReceiptListener:
 
     def handle(self, pdu: object) -> int:
         """Store one deliver_sm's receipt; the status to answer with."""
-        text = _text(getattr(pdu, "short_message", b""))
+        text = pdu_text(getattr(pdu, "short_message", b""))
         receipted = getattr(pdu, "receipted_message_id", None)
         receipt = parse_receipt(
-            int(getattr(pdu, "esm_class", 0) or 0), text, _text(receipted) if receipted else None
+            int(getattr(pdu, "esm_class", 0) or 0), text, pdu_text(receipted) if receipted else None
         )
         if receipt is None:
             return OK  # not a receipt: nothing for us
@@ -142,9 +143,3 @@ class ReceiptListener:
                 pause = min(pause * 2, 60.0)
             finally:
                 client.disconnect()
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bytes):
-        return value.decode("ascii", "replace")
-    return "" if value is None else str(value)
