@@ -37,6 +37,7 @@ API_MODULES = (
     "firstmile.messaging.segments.api",
     "firstmile.messaging.campaigns.api",
     "firstmile.messaging.views",
+    "firstmile.journeys.api",
 )
 
 

@@ -9,7 +9,9 @@ import time
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from firstmile.journeys import runner as journeys
 from firstmile.kit import jobs
+from firstmile.kit import settings as settings_module
 from firstmile.kit.registry import load_job_handlers
 
 log = logging.getLogger("firstmile.worker")
@@ -17,13 +19,17 @@ log = logging.getLogger("firstmile.worker")
 
 def run_once(sessions: sessionmaker[Session], *, batch_size: int) -> int:
     """One batch in one transaction, then the slow middles of its staged jobs, each stored
-    in a transaction of its own; returns how many jobs were claimed."""
+    in a transaction of its own, then a batch of due journey instances in one more; returns
+    how many jobs and instances were claimed."""
     staged: list[jobs.StagedWork] = []
     with sessions() as db:
         count = jobs.run_due(db, batch_size=batch_size, staged=staged)
         db.commit()
     for work in staged:
         jobs.finish_staged(sessions, work)
+    with sessions() as db:
+        count += journeys.run_due(db, batch_size=settings_module.current().journeys_batch_size)
+        db.commit()
     return count
 
 

@@ -23,6 +23,7 @@ DOMAINS = (
     "provisioning",
     "billing",
     "messaging",
+    "journeys",
 )
 
 

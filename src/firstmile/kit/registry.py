@@ -14,6 +14,7 @@ TASK_MODULES = (
     "firstmile.provisioning.tasks",
     "firstmile.billing.tasks",
     "firstmile.messaging.tasks",
+    "firstmile.journeys.tasks",
 )
 
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "firstmile.messaging.segments.models",
     "firstmile.messaging.campaigns.models",
     "firstmile.kit.otp",
+    "firstmile.journeys.models",
 )
 
 

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     messaging_webhook_url: str = ""
     messaging_webhook_secret: str = ""
     messaging_webhook_timeout_seconds: float = 10.0
+    # Journey webhook steps: endpoint name -> URL (JSON, e.g. '{"crm": "https://..."}'),
+    # each call signed like the messaging webhook with this secret.
+    journeys_webhooks: dict[str, str] = Field(default_factory=dict)
+    journeys_webhook_secret: str = ""
+    journeys_batch_size: int = Field(default=200, ge=1, le=5000)
     # Web Push (VAPID): a P-256 private key in PEM; empty = one made in data_dir.
     webpush_vapid_private_key_path: Path | None = None
     webpush_vapid_subject: str = "mailto:care@firstmile.invalid"
