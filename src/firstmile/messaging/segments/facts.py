@@ -78,6 +78,7 @@ def load(db: Session, customer_id: str, now: datetime) -> Facts | None:
         "created_at": customer.created_at,
         "accounts": [
             {
+                "id": a.id,
                 "kind": str(a.kind),
                 "status": str(a.status),
                 "name": a.name,
