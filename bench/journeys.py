@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -64,8 +65,13 @@ def ten_steps() -> dict[str, Any]:
         )
         if n < STEPS:
             steps.append(
-                {"id": f"w{n}", "phase": "usage", "type": "wait", "duration": "0s",
-                 "next": f"m{n + 1}"}
+                {
+                    "id": f"w{n}",
+                    "phase": "usage",
+                    "type": "wait",
+                    "duration": "0s",
+                    "next": f"m{n + 1}",
+                }
             )
     steps.append({"id": "done", "phase": "loyalty", "type": "end"})
     return {
@@ -98,7 +104,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=200, help="instances claimed per transaction")
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--database", default="firstmile_bench_journeys")
-    p.add_argument("--sqlite-path", default="/tmp/firstmile_bench_journeys.db")
+    p.add_argument(
+        "--sqlite-path", default=str(Path(tempfile.gettempdir()) / "firstmile_bench_journeys.db")
+    )
     return p.parse_args()
 
 
@@ -154,8 +162,15 @@ def make_customers(db: Any, count: int) -> list[str]:
     return ids
 
 
-def add_instances(db: Any, journey_code: str, customers: list[str], state: dict[str, Any],
-                  status: str, step: str, due: list[Any]) -> None:
+def add_instances(
+    db: Any,
+    journey_code: str,
+    customers: list[str],
+    state: dict[str, Any],
+    status: str,
+    step: str,
+    due: list[Any],
+) -> None:
     journey = db.scalar(select(Journey).where(Journey.code == journey_code))
     version = journeys.current_version(db, journey)
     for start in range(0, len(customers), 5000):
@@ -228,9 +243,9 @@ def count_steps(sessions: Any) -> int:
     with sessions() as db:
         return int(
             db.scalar(
-                select(func.count()).select_from(Event).where(
-                    Event.type == "journey.step", Event.payload["step"].as_string().like("m%")
-                )
+                select(func.count())
+                .select_from(Event)
+                .where(Event.type == "journey.step", Event.payload["step"].as_string().like("m%"))
             )
             or 0
         )
@@ -252,7 +267,7 @@ def latencies(sessions: Any) -> list[float]:
         if step.startswith("w"):
             due[instance_id] = at
         elif step.startswith("m"):
-            became_due = due.get(instance_id, created.get(instance_id)) if step != "m1" else created.get(instance_id)
+            became_due = created.get(instance_id) if step == "m1" else due.get(instance_id)
             if became_due is not None:
                 out.append((at - became_due).total_seconds() * 1000)
     return out
@@ -271,16 +286,33 @@ def main() -> None:
         for data in (ten_steps(), TIMERS):
             journeys.publish(db, "telco", JourneyFile.model_validate(data), actor=SYSTEM)
         db.commit()
-    results: dict[str, Any] = {"benchmark": "journeys", "backend": args.backend,
-                               "workers": args.workers, "instances": args.instances}
+    results: dict[str, Any] = {
+        "benchmark": "journeys",
+        "backend": args.backend,
+        "workers": args.workers,
+        "instances": args.instances,
+    }
 
     # 1. ten message steps per instance
     with sessions() as db:
         customers = make_customers(db, args.instances)
         now = utcnow()
-        add_instances(db, "bench_ten", customers, {"trigger": {"id": "bench", "type":
-                      "crm.contact_logged", "payload": {}, "occurred_at": now.isoformat()}},
-                      "starting", "", [now] * len(customers))
+        add_instances(
+            db,
+            "bench_ten",
+            customers,
+            {
+                "trigger": {
+                    "id": "bench",
+                    "type": "crm.contact_logged",
+                    "payload": {},
+                    "occurred_at": now.isoformat(),
+                }
+            },
+            "starting",
+            "",
+            [now] * len(customers),
+        )
     total = args.instances * STEPS
     memory: dict[str, list[float]] = {}
     started = time.perf_counter()
@@ -313,9 +345,20 @@ def main() -> None:
         timer_customers = make_customers(db, args.timers)
         base = utcnow()
         due = [base + timedelta(seconds=60 * i / max(args.timers, 1)) for i in range(args.timers)]
-        state = {"step": "t", "status": "waiting", "entered_at": base.isoformat(), "seq": 1,
-                 "timer": 1, "waiting_for": None, "trigger": {}, "attributes": {},
-                 "variants": {}, "converted_at": None, "outcome": None, "error": None}
+        state = {
+            "step": "t",
+            "status": "waiting",
+            "entered_at": base.isoformat(),
+            "seq": 1,
+            "timer": 1,
+            "waiting_for": None,
+            "trigger": {},
+            "attributes": {},
+            "variants": {},
+            "converted_at": None,
+            "outcome": None,
+            "error": None,
+        }
         add_instances(db, "bench_timers", timer_customers, state, "waiting", "t", due)
     workers = spawn(url, args.workers, args.batch)
     last_due = due[-1]
@@ -323,9 +366,9 @@ def main() -> None:
         time.sleep(0.5)
         with sessions() as db:
             left = db.scalar(
-                select(func.count()).select_from(JourneyInstance).where(
-                    JourneyInstance.step == "t", JourneyInstance.status == "waiting"
-                )
+                select(func.count())
+                .select_from(JourneyInstance)
+                .where(JourneyInstance.step == "t", JourneyInstance.status == "waiting")
             )
         if not left:
             break

@@ -26,7 +26,15 @@ app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
 
 # Domains with a `cli.py` exposing `app` (a Typer) join the CLI under their own name.
-CLI_MODULES = ("kyc", "messaging", "provisioning", "contracts", "appointments", "billing")
+CLI_MODULES = (
+    "kyc",
+    "messaging",
+    "journeys",
+    "provisioning",
+    "contracts",
+    "appointments",
+    "billing",
+)
 
 
 def _domain_clis() -> None:

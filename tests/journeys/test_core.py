@@ -260,3 +260,33 @@ def test_published_schema_is_current() -> None:
     assert json.loads(published.read_text()) == json_schema(), (
         "run: firstmile journeys schema > docs/journey.schema.json"
     )
+
+
+def test_an_action_with_an_error_path_waits_for_its_answer() -> None:
+    data = copy.deepcopy(SAMPLE)
+    data["steps"][6]["on_error"] = "joined"
+    j = journey(data)
+    first = core.start(
+        j, instance_id="i1", customer_id="c1", trigger=event("order.placed"), ctx=ctx()
+    )
+    signed = core.handle(j, first.state, core.EventInput(event("contract.signed")), ctx(later(1)))
+    call = next(c for c in signed.commands if isinstance(c, core.CallAction))
+    assert call.report
+    assert (signed.state.step, signed.state.status, signed.state.awaiting) == (
+        "billing",
+        "active",
+        call.key,
+    )
+    done = core.handle(j, signed.state, core.ActionResult(call.key, None), ctx(later(1)))
+    assert done.state.step == "morning"
+    assert done.state.awaiting is None
+    refused = core.handle(
+        j, signed.state, core.ActionResult(call.key, "no free slot"), ctx(later(1))
+    )
+    assert refused.state.step == "day3"
+    first_record = refused.commands[0]
+    assert isinstance(first_record, core.Record)
+    assert first_record.detail | {"via": "error", "error": "no free slot"} == first_record.detail
+    assert (
+        core.handle(j, done.state, core.ActionResult(call.key, None), ctx(later(2))).commands == []
+    )

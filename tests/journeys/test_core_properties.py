@@ -3,6 +3,7 @@ stale and repeated), agent moves and ends, at random times."""
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -10,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firstmile.journeys import core
-from tests.journeys.sample import T0, ctx, event, journey
+from tests.journeys.sample import SAMPLE, T0, ctx, event, journey
 
-JOURNEY = journey()
+_DATA = copy.deepcopy(SAMPLE)
+_DATA["steps"][6]["on_error"] = "joined"  # billing: the domain's answer decides the path
+JOURNEY = journey(_DATA)
 STEPS = sorted(JOURNEY.steps)
 EVENT_TYPES = ["contract.signed", "service.activated", "order.cancelled", "portal.login"]
 
@@ -22,6 +25,7 @@ inputs = st.lists(
         st.tuples(
             st.just("timer"), st.sampled_from(["due", "stale", "random"]), st.integers(0, 40)
         ),
+        st.tuples(st.just("answer"), st.sampled_from(["ok", "refused"]), st.booleans()),
         st.tuples(st.just("move"), st.sampled_from(STEPS), st.just("")),
         st.tuples(st.just("end"), st.just(""), st.just("")),
     ),
@@ -39,6 +43,9 @@ def _as_input(given_input: tuple[str, Any, Any], state: core.State, fired: set[i
         if a == "stale" and fired:
             return core.TimerInput(max(fired))
         return core.TimerInput(b)
+    if kind == "answer":
+        key = state.awaiting if b and state.awaiting else "journey:i:999"
+        return core.ActionResult(key, None if a == "ok" else "refused")
     if kind == "move":
         return core.MoveInput(a, "token:agent", "test")
     return core.EndInput("token:agent", "test")
@@ -83,6 +90,10 @@ def test_invariants(
         else:
             assert state.timer is None
             assert state.due_at is None
+        # waiting for a domain call's answer: active, at an action step
+        if state.awaiting is not None:
+            assert state.status == core.ACTIVE
+            assert JOURNEY.steps[state.step].type == "action"
         # a terminal instance ignores everything but an agent's move
         if before.status in core.TERMINAL and not isinstance(given_input, core.MoveInput):
             assert outcome.commands == []

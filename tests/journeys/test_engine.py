@@ -218,6 +218,55 @@ def test_running_instances_keep_their_version_unless_migrated(
     assert moved.status == "waiting"
 
 
+def test_a_refused_domain_call_takes_the_error_path(
+    sessions: sessionmaker[Session], run_jobs: RunJobs, eva: str
+) -> None:
+    data = copy.deepcopy(FLOW)
+    data["steps"][0] = {
+        "id": "hello",
+        "phase": "activation",
+        "type": "action",
+        "action": "billing.set_up",
+        "args": {"account_id": '"no-such-account"'},
+        "next": "wait_login",
+        "on_error": "done",
+    }
+    publish(sessions, data)
+    record(sessions, eva, "crm.contact_logged")
+    run_jobs()
+    [instance] = instances(sessions, eva)
+    assert (instance.status, instance.step) == ("completed", "done")
+    with sessions() as s:
+        path = journeys.path(s, instance.id)
+    last_step = [e for e in path if e.type == "journey.step"][-1]
+    assert last_step.payload["via"] == "error"
+    assert "no-such-account" in last_step.payload["error"]
+
+
+def test_billing_set_up_defaults_to_paperless_to_the_verified_email(
+    sessions: sessionmaker[Session], run_jobs: RunJobs, db: Session, telco: str
+) -> None:
+    from firstmile.billing.models import BillingAccount
+    from firstmile.journeys import actions
+
+    customer = make.registered(db)
+    email = make.medium(db, customer, "email")
+    email.verified_at = clock.utcnow()
+    account_id = customer_account_id(db, customer.id)
+    result = actions.run(db, "billing.set_up", customer.id, {"account_id": account_id}, key="k1")
+    again = actions.run(db, "billing.set_up", customer.id, {"account_id": account_id}, key="k1")
+    assert result == again
+    [billing] = db.scalars(select(BillingAccount)).all()
+    assert billing.paperless
+    assert billing.bill_email == email.value
+
+
+def customer_account_id(db: Session, customer_id: str) -> str:
+    from firstmile.customers.models import Account
+
+    return str(db.scalar(select(Account.id).where(Account.customer_id == customer_id)))
+
+
 def test_paused_journey_neither_starts_nor_runs(
     sessions: sessionmaker[Session], run_jobs: RunJobs, eva: str
 ) -> None:

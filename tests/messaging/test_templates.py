@@ -98,6 +98,7 @@ def test_a_template_removed_from_the_pack_is_retired_with_its_history(
 ) -> None:
     _load(sessions, pack_copy)
     (pack_copy / "messages" / "upgrade_offer.yaml").unlink()
+    shutil.rmtree(pack_copy / "journeys")  # the onboarding journey sends it
     _load(sessions, pack_copy)
     listed = client.get("/api/messaging/templates", headers=agent).json()["templates"]
     assert "upgrade_offer" not in {t["purpose"] for t in listed}

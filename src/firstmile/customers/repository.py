@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, event, func, or_, select, update
 
 from firstmile.customers.models import (
     Account,
@@ -16,6 +19,57 @@ from firstmile.customers.models import (
     Customer,
 )
 from firstmile.kit.db import Session
+
+# -- a read snapshot of many customers' contact data (batch work) ---------------------------
+
+_SNAPSHOT = "contact_snapshot"
+
+
+@dataclass
+class _Contacts:
+    customer: Customer
+    consents: dict[tuple[str, str], Consent] = field(default_factory=dict)  # latest each
+    media: list[ContactMedium] = field(default_factory=list)
+
+
+@contextmanager
+def contact_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]:
+    """Within the block, the customers' rows, consents and contact media are read in three
+    queries for all of them, instead of a few queries per message sent (journey steps and
+    campaign batches send to many customers in one transaction). Any change to a consent or
+    a contact medium in the session drops the snapshot, so a read never sees stale data."""
+    ids = list(dict.fromkeys(customer_ids))
+    snapshot = {
+        c.id: _Contacts(c) for c in db.scalars(select(Customer).where(Customer.id.in_(ids)))
+    }
+    for consent in db.scalars(
+        select(Consent).where(Consent.customer_id.in_(ids)).order_by(Consent.version)
+    ):
+        contacts = snapshot.get(consent.customer_id)
+        if contacts is not None:
+            contacts.consents[(str(consent.purpose), str(consent.channel))] = consent
+    for medium in db.scalars(select(ContactMedium).where(ContactMedium.customer_id.in_(ids))):
+        contacts = snapshot.get(medium.customer_id)
+        if contacts is not None:
+            contacts.media.append(medium)
+    db.info[_SNAPSHOT] = snapshot
+
+    def changed(session: Session, _context: Any, _instances: Any) -> None:
+        touched = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, Consent | ContactMedium) for obj in touched):
+            session.info.pop(_SNAPSHOT, None)
+
+    event.listen(db, "before_flush", changed)
+    try:
+        yield
+    finally:
+        event.remove(db, "before_flush", changed)
+        db.info.pop(_SNAPSHOT, None)
+
+
+def _snapshot_of(db: Session, customer_id: str) -> _Contacts | None:
+    snapshot: dict[str, _Contacts] | None = db.info.get(_SNAPSHOT)
+    return snapshot.get(customer_id) if snapshot is not None else None
 
 
 def find(db: Session, customer_id: str) -> Customer | None:
@@ -72,6 +126,7 @@ def find_medium(db: Session, customer_id: str, medium_id: str) -> ContactMedium 
 
 
 def clear_preferred(db: Session, customer_id: str, kind: ContactKind, *, keep: str) -> None:
+    db.info.pop(_SNAPSHOT, None)
     db.execute(
         update(ContactMedium)
         .where(
@@ -85,6 +140,7 @@ def clear_preferred(db: Session, customer_id: str, kind: ContactKind, *, keep: s
 
 
 def delete_medium(db: Session, medium: ContactMedium) -> None:
+    db.info.pop(_SNAPSHOT, None)
     db.execute(delete(ContactMedium).where(ContactMedium.id == medium.id))
     db.expunge(medium)
 
@@ -93,6 +149,17 @@ def verified_media(
     db: Session, customer_id: str, kind: ContactKind, phone_types: tuple[str, ...] = ()
 ) -> list[ContactMedium]:
     """Verified media of a kind, the preferred one first, then the most recently verified."""
+    snapshot = _snapshot_of(db, customer_id)
+    if snapshot is not None:
+        found = [
+            m
+            for m in snapshot.media
+            if m.kind == kind
+            and m.verified_at is not None
+            and (not phone_types or m.phone_type in phone_types)
+        ]
+        found.sort(key=lambda m: (m.preferred, m.verified_at), reverse=True)
+        return found
     query = select(ContactMedium).where(
         ContactMedium.customer_id == customer_id,
         ContactMedium.kind == kind,
@@ -102,6 +169,12 @@ def verified_media(
         query = query.where(ContactMedium.phone_type.in_(phone_types))
     query = query.order_by(ContactMedium.preferred.desc(), ContactMedium.verified_at.desc())
     return list(db.scalars(query))
+
+
+def verified_email(db: Session, customer_id: str) -> str | None:
+    """The customer's preferred verified email address, if any."""
+    found = verified_media(db, customer_id, ContactKind.EMAIL)
+    return found[0].value if found else None
 
 
 def preferred_postal(db: Session, customer_id: str) -> ContactMedium | None:
@@ -116,6 +189,9 @@ def preferred_postal(db: Session, customer_id: str) -> ContactMedium | None:
 def current_consent(
     db: Session, customer_id: str, purpose: ConsentPurpose | str, channel: Channel | str
 ) -> Consent | None:
+    snapshot = _snapshot_of(db, customer_id)
+    if snapshot is not None:
+        return snapshot.consents.get((str(purpose), str(channel)))
     return db.scalar(
         select(Consent)
         .where(

@@ -7,7 +7,8 @@ under the command's idempotency key first, so a repeated command makes no second
     contracts.request_signature  args: order_id | contract_id, channel (email | sms)
     provisioning.book_technician args: order_id | service_id, [slot_id] (default: the first
                                  free slot in the service address's area)
-    billing.set_up               args: account_id | order_id, [cycle_day], [paperless]
+    billing.set_up               args: account_id | order_id, [cycle_day], [paperless] (default:
+                                 paperless to the verified email if there is one, else post)
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ def set_up_billing(db: Session, customer_id: str, args: Mapping[str, Any]) -> di
         if order is None or order.customer_id != customer_id:
             raise NotFound("order", str(args.get("order_id")))
         account_ids = [order.account_id]
+    from firstmile.customers import repository as customers_repo
+
+    has_email = customers_repo.verified_email(db, customer_id) is not None
     created: list[str] = []
     for account_id in account_ids:
         existing = accounts.find_billing_accounts(db, account_id=account_id)
@@ -137,7 +141,7 @@ def set_up_billing(db: Session, customer_id: str, args: Mapping[str, Any]) -> di
         data = BillingAccountCreate(
             account_id=account_id,
             cycle_day=int(args.get("cycle_day", 1)),
-            paperless=bool(args.get("paperless", True)),
+            paperless=bool(args.get("paperless", has_email)),
         )
         created.append(accounts.create_billing_account(db, data, actor=SYSTEM).id)
     return {"billing_accounts": created}

@@ -53,6 +53,7 @@ class State:
     converted_at: datetime | None = None
     outcome: str | None = None
     error: str | None = None
+    awaiting: str | None = None  # the key of a domain call whose answer decides the path
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class State:
             "converted_at": self.converted_at.isoformat() if self.converted_at else None,
             "outcome": self.outcome,
             "error": self.error,
+            "awaiting": self.awaiting,
         }
 
     @classmethod
@@ -95,6 +97,7 @@ class State:
             converted_at=when("converted_at"),
             outcome=data.get("outcome"),
             error=data.get("error"),
+            awaiting=data.get("awaiting"),
         )
 
 
@@ -114,6 +117,15 @@ class TimerInput:
 
 
 @dataclass(frozen=True)
+class ActionResult:
+    """The answer to a domain call of an action step with an error path: `error` is the
+    domain's refusal (None: it was done)."""
+
+    key: str
+    error: str | None
+
+
+@dataclass(frozen=True)
 class MoveInput:
     """An agent moves the instance to a step (audited by the caller)."""
 
@@ -128,7 +140,7 @@ class EndInput:
     reason: str
 
 
-Input = EventInput | TimerInput | MoveInput | EndInput
+Input = EventInput | TimerInput | ActionResult | MoveInput | EndInput
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -147,6 +159,7 @@ class CallAction:
     key: str
     action: str
     args: dict[str, Any]
+    report: bool = False  # the answer goes back to the core as an ActionResult
 
 
 @dataclass(frozen=True)
@@ -242,6 +255,7 @@ def handle(journey: Journey, state: State, given: Input, ctx: Context) -> Outcom
             waiting_for=None,
             error=None,
             outcome=None,
+            awaiting=None,
         )
         run.commands.append(
             Record(
@@ -254,6 +268,17 @@ def handle(journey: Journey, state: State, given: Input, ctx: Context) -> Outcom
         return run.outcome()
     if state.status not in LIVE:
         return Outcome(state, [])
+    if isinstance(given, ActionResult):
+        if state.status != ACTIVE or state.awaiting != given.key:
+            return Outcome(state, [])
+        step = journey.steps[state.step]
+        run.state = replace(state, awaiting=None)
+        if given.error is None:
+            run.go(step.next, None, came_from=state.step)
+        else:
+            run.via, run.note = "error", {"error": given.error}
+            run.go(step.on_error, None, came_from=state.step)
+        return run.outcome()
     if isinstance(given, EndInput):
         run.leave(EXITED, "ended_by_agent", {"actor": given.actor, "reason": given.reason})
         return run.outcome()
@@ -268,6 +293,21 @@ def handle(journey: Journey, state: State, given: Input, ctx: Context) -> Outcom
         return run.outcome()
     run.on_event(given.event)
     return run.outcome()
+
+
+def failed(state: State, error: str) -> Outcome:
+    """The instance stops where it is: a step kept failing (the shell gave up retrying)."""
+    stopped = replace(
+        state,
+        status=FAILED,
+        outcome="error",
+        error=error,
+        timer=None,
+        due_at=None,
+        waiting_for=None,
+        awaiting=None,
+    )
+    return Outcome(stopped, [Record("failed", state.step, {"outcome": "error", "error": error})])
 
 
 def next_time_of_day(now: datetime, hhmm: Any, time_zone: str) -> datetime:
@@ -296,7 +336,8 @@ class _Run:
     def __init__(self, journey: Journey, state: State, ctx: Context) -> None:
         self.journey, self.state, self.ctx = journey, state, ctx
         self.commands: list[Command] = []
-        self.via: str | None = None  # what woke the instance: timer, timeout, event
+        self.via: str | None = None  # what woke the instance: timer, timeout, event, error
+        self.note: dict[str, Any] = {}  # more about it, for the next step's record
 
     def outcome(self) -> Outcome:
         return Outcome(self.state, self.commands)
@@ -304,19 +345,22 @@ class _Run:
     # expressions
     def activation(self, event: Mapping[str, Any] | None) -> dict[str, Any]:
         state = self.state
-        return {
-            "customer": self.ctx.customer_data(),
-            "event": event or {},
-            "trigger": state.trigger,
-            "journey": {
-                "step": state.step,
-                "attributes": state.attributes,
-                "variants": state.variants,
-                "entered_at": state.entered_at,
-            },
-            "now": self.ctx.now,
-            "_count": self.ctx.count,
-        }
+        activation = _Activation(self.ctx)
+        activation.update(
+            {
+                "event": event or {},
+                "trigger": state.trigger,
+                "journey": {
+                    "step": state.step,
+                    "attributes": state.attributes,
+                    "variants": state.variants,
+                    "entered_at": state.entered_at,
+                },
+                "now": self.ctx.now,
+                "_count": self.ctx.count,
+            }
+        )
+        return activation
 
     def value(self, source: str, event: Mapping[str, Any] | None) -> Any:
         try:
@@ -336,7 +380,13 @@ class _Run:
     # transitions
     def leave(self, status: str, outcome: str, detail: dict[str, Any] | None = None) -> None:
         self.state = replace(
-            self.state, status=status, outcome=outcome, timer=None, due_at=None, waiting_for=None
+            self.state,
+            status=status,
+            outcome=outcome,
+            timer=None,
+            due_at=None,
+            waiting_for=None,
+            awaiting=None,
         )
         kind = {COMPLETED: "completed", EXITED: "exited", FAILED: "failed"}[status]
         self.commands.append(Record(kind, self.state.step, {"outcome": outcome, **(detail or {})}))
@@ -405,6 +455,8 @@ class _Run:
             detail = {"from": came_from, "seq": seq, "phase": step.phase}
             if self.via is not None:
                 detail["via"], self.via = self.via, None
+                detail.update(self.note)
+                self.note = {}
             self.commands.append(Record("step", step_id, detail))
             reason = self.exit_condition_met(event)
             if reason is not None:
@@ -418,7 +470,12 @@ class _Run:
                     SendMessage(key, step.purpose, self.values(step.data, event), step.channel)
                 )
             elif kind == "action":
-                self.commands.append(CallAction(key, step.action, self.values(step.args, event)))
+                args = self.values(step.args, event)
+                if step.on_error:  # the answer decides the path: stop here until it comes
+                    self.commands.append(CallAction(key, step.action, args, report=True))
+                    self.state = replace(self.state, awaiting=key)
+                    return
+                self.commands.append(CallAction(key, step.action, args))
             elif kind == "webhook":
                 self.commands.append(
                     CallWebhook(key, step.endpoint, self.values(step.payload, event))
@@ -471,6 +528,20 @@ class _Run:
             Record("variant", step.id, {"variant": chosen.name, "holdout": chosen.holdout})
         )
         return str(chosen.next)
+
+
+class _Activation(dict[str, Any]):
+    """What an expression reads; the customer's facts are loaded only if it reads them."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def __missing__(self, key: str) -> Any:
+        if key != "customer":
+            raise KeyError(key)
+        self[key] = value = self.ctx.customer_data()
+        return value
 
 
 def _plain(value: Any) -> Any:

@@ -133,6 +133,11 @@ class ActionStep(_Step):
     action: str = Field(pattern=r"^[a-z_]+\.[a-z_]+$")
     args: dict[str, Expression] = Field(default_factory=dict)
     next: StepRef
+    on_error: StepRef | None = Field(
+        default=None,
+        description="where to go when the domain refuses the call (e.g. no free slot); "
+        "without it the step is retried and the instance fails after the last attempt",
+    )
 
 
 class SetStep(_Step):
@@ -317,6 +322,8 @@ def labelled_targets(step: Any) -> list[tuple[str, str | None]]:
         return [(v.next, v.name) for v in step.variants]
     if step.type == "end":
         return []
+    if step.type == "action" and step.on_error:
+        return [(step.next, None), (step.on_error, "error")]
     return [(step.next, None)]
 
 
@@ -353,8 +360,15 @@ def _expressions(model: JourneyFile) -> list[tuple[tuple[str | int, ...], str]]:
     return found
 
 
-def compile_journey(model: JourneyFile, *, known_events: set[str] | None = None) -> Journey:
-    """Check the graph and compile the expressions; DefinitionInvalid lists every problem."""
+def compile_journey(
+    model: JourneyFile,
+    *,
+    known_events: set[str] | None = None,
+    known_actions: set[str] | None = None,
+    known_purposes: set[str] | None = None,
+) -> Journey:
+    """Check the graph and compile the expressions; DefinitionInvalid lists every problem.
+    With the known event types, actions and message purposes, references are checked too."""
     problems: list[Problem] = []
     steps: dict[str, Any] = {}
     index: dict[str, int] = {}
@@ -399,6 +413,19 @@ def compile_journey(model: JourneyFile, *, known_events: set[str] | None = None)
         for loc, name in events:
             if name not in known_events:
                 problems.append(Problem(loc, f"unknown event type {name!r}"))
+    for i, step in enumerate(model.steps):
+        if step.type == "action" and known_actions is not None and step.action not in known_actions:
+            problems.append(Problem(("steps", i, "action"), f"unknown action {step.action!r}"))
+        if (
+            step.type == "message"
+            and known_purposes is not None
+            and step.purpose not in known_purposes
+        ):
+            problems.append(
+                Problem(
+                    ("steps", i, "purpose"), f"the pack has no message template {step.purpose!r}"
+                )
+            )
     if not problems:
         problems += _graph_problems(model, steps, index)
     programs: dict[str, Program] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from firstmile.auth.scopes import SYSTEM
 from firstmile.eventlog import catalogue
-from firstmile.journeys import service
+from firstmile.journeys import actions, service
 from firstmile.journeys.definition import DefinitionInvalid, JourneyFile, compile_journey
 from firstmile.kit.db import Session
 from firstmile.packs.loader import PackMeta, Section, section
@@ -23,6 +23,7 @@ def _check(meta: PackMeta, parts: list[tuple[LoadedYaml, Any]]) -> list[PackIssu
     known = set(catalogue.load_catalogue())
     codes: dict[str, str] = {}
     for loaded, model in parts:
+        purposes = {path.stem for path in (loaded.path.parent.parent / "messages").glob("*.yaml")}
         name = f"journeys/{loaded.path.name}"
         if model.code in codes:
             issues.append(
@@ -32,7 +33,12 @@ def _check(meta: PackMeta, parts: list[tuple[LoadedYaml, Any]]) -> list[PackIssu
             )
         codes[model.code] = name
         try:
-            compile_journey(model, known_events=known)
+            compile_journey(
+                model,
+                known_events=known,
+                known_actions=set(actions.names()),
+                known_purposes=purposes,
+            )
         except DefinitionInvalid as exc:
             for problem in exc.problems:
                 field = ".".join(map(str, problem.loc))

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from firstmile.auth.scopes import Actor, Scope
+from firstmile.customers import repository as customers_repository
 from firstmile.customers.models import Customer
 from firstmile.eventlog import service as eventlog
 from firstmile.eventlog.models import Event
@@ -33,6 +34,7 @@ from firstmile.journeys.events import RECORD_TYPES
 from firstmile.journeys.models import Journey, JourneyInbox, JourneyInstance, JourneyVersion
 from firstmile.kit import jobs
 from firstmile.kit.db import Session, serialize_on, skip_locked
+from firstmile.kit.errors import FirstmileError
 from firstmile.kit.time import utcnow
 
 log = logging.getLogger("firstmile.journeys")
@@ -53,6 +55,31 @@ def compiled(version: JourneyVersion) -> CompiledJourney:
         journey = compile_journey(JourneyFile.model_validate(version.definition))
         _compiled[version.id] = journey
     return journey
+
+
+@dataclass(frozen=True)
+class Version:
+    """What running an instance needs of its version, kept per process (never changes)."""
+
+    id: str
+    number: int
+    journey: CompiledJourney
+
+    @property
+    def code(self) -> str:
+        return self.journey.code
+
+
+_versions: dict[str, Version] = {}
+
+
+def version_of(db: Session, version_id: str) -> Version:
+    found = _versions.get(version_id)
+    if found is None:
+        row = db.get(JourneyVersion, version_id)
+        assert row is not None
+        found = _versions[version_id] = Version(row.id, row.version, compiled(row))
+    return found
 
 
 # -- triggers and wake-ups ----------------------------------------------------------------------
@@ -200,14 +227,15 @@ def run_due(db: Session, *, batch_size: int = 100) -> int:
     if not claimed:
         return 0
     inbox = _inbox(db, [i.id for i in claimed])
-    for instance in claimed:
-        savepoint = db.begin_nested()
-        try:
-            process(db, instance, inbox.get(instance.id, []), now)
-            savepoint.commit()
-        except Exception as exc:
-            savepoint.rollback()
-            _failed_attempt(db, instance, exc, now)
+    with customers_repository.contact_snapshot(db, [i.customer_id for i in claimed]):
+        for instance in claimed:
+            savepoint = db.begin_nested()
+            try:
+                process(db, instance, inbox.get(instance.id, []), now)
+                savepoint.commit()
+            except Exception as exc:
+                savepoint.rollback()
+                _failed_attempt(db, instance, exc, now)
     return len(claimed)
 
 
@@ -228,12 +256,10 @@ def process(
     db: Session, instance: JourneyInstance, events: list[dict[str, Any]], now: datetime
 ) -> None:
     """Feed an instance what is due (its start, its events in order, its timer) and carry
-    out the commands."""
-    version = db.get(JourneyVersion, instance.version_id)
-    assert version is not None
-    journey = compiled(version)
+    out the commands of each step as the core gives them."""
+    version = version_of(db, instance.version_id)
+    journey = version.journey
     ctx = context(db, instance.customer_id, now)
-    commands: list[core.Command] = []
     if instance.status == STARTING:
         outcome = core.start(
             journey,
@@ -246,22 +272,38 @@ def process(
             db.execute(delete(JourneyInbox).where(JourneyInbox.instance_id == instance.id))
             db.delete(instance)
             return
-        state, commands = outcome.state, list(outcome.commands)
+        state = _carry(db, instance, version, outcome, ctx)
     else:
         state = core.State.from_json(instance.id, instance.customer_id, instance.state)
     for event in events:
-        outcome = core.handle(journey, state, core.EventInput(event), ctx)
-        state = outcome.state
-        commands += outcome.commands
+        state = _carry(
+            db, instance, version, core.handle(journey, state, core.EventInput(event), ctx), ctx
+        )
     if events:
         db.execute(delete(JourneyInbox).where(JourneyInbox.instance_id == instance.id))
     if state.status == core.WAITING and state.due_at is not None and state.due_at <= now:
         assert state.timer is not None
-        outcome = core.handle(journey, state, core.TimerInput(state.timer), ctx)
-        state = outcome.state
-        commands += outcome.commands
-    carry_out(db, instance, version, commands)
+        timer = core.TimerInput(state.timer)
+        state = _carry(db, instance, version, core.handle(journey, state, timer, ctx), ctx)
     store(instance, state, now)
+
+
+def _carry(
+    db: Session,
+    instance: JourneyInstance,
+    version: Version,
+    outcome: core.Outcome,
+    ctx: core.Context,
+) -> core.State:
+    """Carry out an outcome's commands; a domain call's answer that decides the path goes
+    back to the core at once, in the same transaction."""
+    state = outcome.state
+    answers = carry_out(db, instance, version, outcome.commands)
+    while answers:
+        following = core.handle(version.journey, state, answers.pop(0), ctx)
+        state = following.state
+        answers += carry_out(db, instance, version, following.commands)
+    return state
 
 
 def store(instance: JourneyInstance, state: core.State, now: datetime) -> None:
@@ -302,10 +344,11 @@ def context(db: Session, customer_id: str, now: datetime) -> core.Context:
 
 
 def carry_out(
-    db: Session, instance: JourneyInstance, version: JourneyVersion, commands: list[core.Command]
-) -> None:
-    journey = db.get(Journey, instance.journey_id)
-    assert journey is not None
+    db: Session, instance: JourneyInstance, version: Version, commands: list[core.Command]
+) -> list[core.ActionResult]:
+    """Do what the core asked, in the caller's transaction; returns the answers of domain
+    calls that decide a path (a refusal is rolled back to its savepoint and reported)."""
+    answers: list[core.ActionResult] = []
     for command in commands:
         if isinstance(command, core.Record):
             detail = dict(command.detail)
@@ -318,8 +361,8 @@ def carry_out(
                 subject_type="journey_instance",
                 subject_id=instance.id,
                 payload={
-                    "journey": journey.code,
-                    "version": version.version,
+                    "journey": version.code,
+                    "version": version.number,
                     "step": command.step,
                     **detail,
                 },
@@ -336,6 +379,15 @@ def carry_out(
                 actor=ACTOR,
                 channel=command.channel,
             )
+        elif isinstance(command, core.CallAction) and command.report:
+            savepoint = db.begin_nested()
+            try:
+                actions.run(db, command.action, instance.customer_id, command.args, key=command.key)
+                savepoint.commit()
+                answers.append(core.ActionResult(command.key, None))
+            except FirstmileError as exc:  # the domain said no: take the error path
+                savepoint.rollback()
+                answers.append(core.ActionResult(command.key, f"{exc}"[:500]))
         elif isinstance(command, core.CallAction):
             actions.run(db, command.action, instance.customer_id, command.args, key=command.key)
         elif isinstance(command, core.CallWebhook):
@@ -346,8 +398,8 @@ def carry_out(
                     "endpoint": command.endpoint,
                     "key": command.key,
                     "body": {
-                        "journey": journey.code,
-                        "version": version.version,
+                        "journey": version.code,
+                        "version": version.number,
                         "instance_id": instance.id,
                         "customer_id": instance.customer_id,
                         "idempotency_key": command.key,
@@ -356,6 +408,7 @@ def carry_out(
                 },
                 key=command.key,
             )
+    return answers
 
 
 def _failed_attempt(db: Session, instance: JourneyInstance, exc: Exception, now: datetime) -> None:
@@ -373,25 +426,10 @@ def _failed_attempt(db: Session, instance: JourneyInstance, exc: Exception, now:
         instance.ended_at = now
         return
     state = core.State.from_json(instance.id, instance.customer_id, instance.state)
-    failed = core.Outcome(state, [])
-    version = db.get(JourneyVersion, instance.version_id)
-    assert version is not None
-    record = core.Record("failed", state.step, {"outcome": "error", "error": instance.last_error})
-    carry_out(db, instance, version, [record])
-    from dataclasses import replace
-
-    store(
-        instance,
-        replace(
-            failed.state,
-            status=core.FAILED,
-            outcome="error",
-            error=instance.last_error,
-            timer=None,
-            due_at=None,
-        ),
-        now,
-    )
+    outcome = core.failed(state, instance.last_error)
+    carry_out(db, instance, version_of(db, instance.version_id), outcome.commands)
+    db.execute(delete(JourneyInbox).where(JourneyInbox.instance_id == instance.id))
+    store(instance, outcome.state, now)
     instance.attempts = MAX_ATTEMPTS
 
 

@@ -15,19 +15,25 @@ from firstmile.auth.scopes import Actor
 from firstmile.eventlog import catalogue
 from firstmile.eventlog import service as eventlog
 from firstmile.eventlog.models import Event
-from firstmile.journeys import core, events, runner
+from firstmile.journeys import actions, core, events, runner
 from firstmile.journeys.definition import DefinitionInvalid, JourneyFile, compile_journey
 from firstmile.journeys.models import Journey, JourneyInstance, JourneyVersion
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
+from firstmile.messaging import templates
 from firstmile.packs import loader as packs
 
 
-def check(model: JourneyFile) -> None:
+def check(db: Session, pack: str, model: JourneyFile) -> None:
     """Compile the definition against the event catalogue; InvalidInput lists the problems."""
     try:
-        compile_journey(model, known_events=set(catalogue.load_catalogue()))
+        compile_journey(
+            model,
+            known_events=set(catalogue.load_catalogue()),
+            known_actions=set(actions.names()),
+            known_purposes=templates.purposes_of(db, pack),
+        )
     except DefinitionInvalid as exc:
         issues = [f"{'.'.join(map(str, p.loc))}: {p.message}" for p in exc.problems]
         raise InvalidInput(
@@ -51,7 +57,7 @@ def publish(
     """Make `model` the journey's current version (a new one only if it differs). New
     instances start on it; running ones stay on theirs, except waiting instances whose step
     `migrate` maps ({old step: new step}): they move onto the new version at the new step."""
-    check(model)
+    check(db, pack, model)
     journey = db.scalar(select(Journey).where(Journey.pack == pack, Journey.code == model.code))
     the_digest = digest(model)
     if journey is None:
@@ -118,7 +124,7 @@ def _migrate(
             continue
         move = core.MoveInput(target, actor.ref, f"migrated to version {version.version}")
         outcome = core.handle(new, state, move, runner.context(db, instance.customer_id, now))
-        runner.carry_out(db, instance, version, outcome.commands)
+        runner.carry_out(db, instance, runner.version_of(db, version.id), outcome.commands)
         runner.store(instance, outcome.state, now)
     return len(waiting)
 
@@ -282,7 +288,7 @@ def _apply(db: Session, found: JourneyInstance, version: JourneyVersion, given: 
     outcome = core.handle(
         runner.compiled(version), state, given, runner.context(db, found.customer_id, now)
     )
-    runner.carry_out(db, found, version, outcome.commands)
+    runner.carry_out(db, found, runner.version_of(db, version.id), outcome.commands)
     runner.store(found, outcome.state, now)
 
 

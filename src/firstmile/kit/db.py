@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -26,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 
 from firstmile.kit.time import utcnow
 
+T = TypeVar("T")
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -124,6 +126,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+_MEMO = "memo"
+
+
+def memo(db: Session, key: Hashable, load: Callable[[], T]) -> T:
+    """`load()` once per session (a request, a job batch) for `key`: for reference data that
+    only a pack load changes (templates, policies), read many times while handling one
+    request. The session's identity map does not serve here: it holds unchanged rows only
+    weakly, so a row read again later is usually read from the database again."""
+    cache: dict[Hashable, Any] = db.info.setdefault(_MEMO, {})
+    if key not in cache:
+        cache[key] = load()
+    return cast(T, cache[key])
+
+
+def forget_memo(db: Session) -> None:
+    """Drop what `memo` kept (a pack was loaded: its reference data changed)."""
+    db.info.pop(_MEMO, None)
 
 
 def skip_locked(dialect_name: str) -> bool:

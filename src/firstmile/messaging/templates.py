@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, memo
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.i18n import fallback_chain, is_rtl
 from firstmile.kit.settings import current as current_settings
@@ -123,13 +123,22 @@ def current_templates(db: Session) -> list[MessageTemplate]:
     return [row for row in _latest_rows(db, meta.code) if not row.retired]
 
 
+def purposes_of(db: Session, pack: str) -> set[str]:
+    """The purposes `pack` has a template for."""
+    return {row.purpose for row in _latest_rows(db, pack) if not row.retired}
+
+
 def current(db: Session, purpose: str) -> MessageTemplate:
     meta = packs.current_meta(db)
-    row = db.scalar(
-        select(MessageTemplate)
-        .where(MessageTemplate.pack == meta.code, MessageTemplate.purpose == purpose)
-        .order_by(MessageTemplate.version.desc())
-        .limit(1)
+    row = memo(
+        db,
+        ("message_template", meta.code, purpose),
+        lambda: db.scalar(
+            select(MessageTemplate)
+            .where(MessageTemplate.pack == meta.code, MessageTemplate.purpose == purpose)
+            .order_by(MessageTemplate.version.desc())
+            .limit(1)
+        ),
     )
     if row is None or row.retired:
         raise NotFound("message template", purpose)
@@ -312,8 +321,13 @@ def preview(
 
 
 def policy(db: Session) -> routing.Policy:
-    """The current pack's routing policy: quiet hours and frequency caps."""
-    row = db.get(MessagingPolicy, packs.current_meta(db).code)
+    """The current pack's routing policy: quiet hours and frequency caps (once per session)."""
+    code = packs.current_meta(db).code
+    return memo(db, ("messaging_policy", code), lambda: _policy(db, code))
+
+
+def _policy(db: Session, code: str) -> routing.Policy:
+    row = db.get(MessagingPolicy, code)
     content = row.content if row is not None else {}
     quiet = content.get("quiet_hours")
     caps = {

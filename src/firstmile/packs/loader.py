@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, forget_memo
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.i18n import SUPPORTED_LOCALES, is_supported
 from firstmile.kit.time import utcnow
@@ -196,6 +196,7 @@ def load(db: Session, path_or_code: str | Path) -> Pack:
     """Validate, then store every section in the caller's transaction."""
     pack = validate(path_or_code)
     db.info.pop(_META_KEY, None)
+    forget_memo(db)
     for sec in sections():
         sec.store(db, pack.meta, pack.parts.get(sec.name, []))
     row = db.get(Pack, pack.meta.code)
@@ -207,6 +208,7 @@ def load(db: Session, path_or_code: str | Path) -> Pack:
     row.meta = pack.meta.model_dump(mode="json")
     db.flush()
     db.info.pop(_META_KEY, None)  # a different pack may be in force now
+    forget_memo(db)
     return row
 
 

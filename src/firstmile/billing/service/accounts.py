@@ -65,14 +65,17 @@ def create_billing_account(
     customer = customers_repo.find(db, account.customer_id)
     meta = packs.current_meta(db)
     fallback = customer.language if customer is not None else meta.default_locale
+    bill_email = data.bill_email
+    if data.paperless and not bill_email:  # default: the customer's verified email
+        bill_email = customers_repo.verified_email(db, account.customer_id)
     billing = BillingAccount(
         account_id=account.id,
         customer_id=account.customer_id,
         status=BillingAccountStatus.ACTIVE,
         cycle_day=data.cycle_day,
         paperless=data.paperless,
-        bill_delivery=_delivery(data.paperless, data.bill_email),
-        bill_email=data.bill_email,
+        bill_delivery=_delivery(data.paperless, bill_email),
+        bill_email=bill_email,
         bill_language=_bill_language(data.bill_language, fallback),
         currency=meta.currency,
         mandate_sequence=0,

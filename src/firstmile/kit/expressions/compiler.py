@@ -175,7 +175,7 @@ class Compiler:
             if kind_of(items) == "map":
                 items = list(items)
             need(items, "list", f"{kind}()")
-            local = dict(a)
+            local = _Scope(a)
 
             def value_of(item: Any) -> Any:
                 local[name] = item
@@ -191,6 +191,18 @@ class Compiler:
             return hits > 0 if kind == "exists" else hits == 1
 
         return run
+
+
+class _Scope(dict[str, Any]):
+    """A macro's variables over the enclosing activation, which is read only on demand (it
+    may compute a value the first time it is asked for it)."""
+
+    def __init__(self, parent: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.parent = parent
+
+    def __missing__(self, key: str) -> Any:
+        return self.parent[key]
 
 
 def _logic(is_and: bool, left: Evaluator, right: Evaluator) -> Evaluator:

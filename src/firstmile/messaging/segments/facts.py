@@ -69,6 +69,10 @@ def load(db: Session, customer_id: str, now: datetime) -> Facts | None:
     data = {
         "id": customer.id,
         "kind": str(customer.kind),
+        "name": customer.given_name or customer.legal_name or "",
+        "given_name": customer.given_name,
+        "family_name": customer.family_name,
+        "legal_name": customer.legal_name,
         "status": str(customer.status),
         "country": customer.country,
         "language": customer.language,
