@@ -9,7 +9,7 @@ from typing import Any
 from firstmile.eventlog import catalogue
 from firstmile.eventlog import repository as repo
 from firstmile.eventlog.models import Event
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, new_id
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.time import utcnow
 
@@ -41,10 +41,14 @@ def record(
     idempotency_key: str | None = None,
     occurred_at: datetime | None = None,
 ) -> Event:
-    """Append an event in the current transaction and run its subscribers."""
+    """Append an event in the current transaction and run its subscribers.
+
+    The row is inserted with the session's next flush (any query, or the commit): a request
+    that records several events sends them together."""
     declared = catalogue.lookup(event_type)
     now = utcnow()
     event = Event(
+        id=new_id(),
         type=event_type,
         version=declared.version,
         customer_id=customer_id,
@@ -58,7 +62,6 @@ def record(
         recorded_at=now,
     )
     db.add(event)
-    db.flush()
     for handler in (*_handlers.get(event_type, ()), *_handlers.get("*", ())):
         handler(db, event)
     return event
@@ -102,6 +105,7 @@ def ingest(
         idempotency_key=idempotency_key,
         occurred_at=occurred_at,
     )
+    db.flush()  # a concurrent duplicate fails here, on its unique key
     return event, True
 
 
