@@ -38,6 +38,7 @@ API_MODULES = (
     "firstmile.messaging.campaigns.api",
     "firstmile.messaging.views",
     "firstmile.journeys.api",
+    "firstmile.kyc.api",
 )
 
 

@@ -24,6 +24,7 @@ DOMAINS = (
     "billing",
     "messaging",
     "journeys",
+    "kyc",
 )
 
 

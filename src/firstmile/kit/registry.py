@@ -15,6 +15,7 @@ TASK_MODULES = (
     "firstmile.billing.tasks",
     "firstmile.messaging.tasks",
     "firstmile.journeys.tasks",
+    "firstmile.kyc.tasks",
 )
 
 

@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "firstmile.messaging.campaigns.models",
     "firstmile.kit.otp",
     "firstmile.journeys.models",
+    "firstmile.kyc.models",
 )
 
 

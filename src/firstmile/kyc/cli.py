@@ -55,8 +55,10 @@ def mrz_command(
         bool, typer.Option(help="Accept Utopia (UTO), the state of ICAO specimen documents.")
     ] = False,
 ) -> None:
-    """Read a machine-readable zone (TD1, TD2, TD3, MRV-A, MRV-B) and check it: fields,
-    every check digit, codes, dates, expiry, age, and whether it is valid overall."""
+    """Read and check a machine-readable zone (TD1, TD2, TD3, MRV-A or MRV-B).
+
+    Prints the fields, each check digit's verdict, the other checks (characters, codes,
+    dates, expiry, age) and whether the zone is valid overall."""
     from firstmile.kit.errors import InvalidInput
     from firstmile.kyc import mrz
 
@@ -90,7 +92,10 @@ def identifier_command(
         bool, typer.Option(help="Email: look up the domain's mail servers (network).")
     ] = False,
 ) -> None:
-    """Check an identifier: valid or not, its normalised form, and why not."""
+    """Check an identifier: valid or not, its normalised form, and why not.
+
+    Kinds: national_id, tax_id, company_id (these need --country), vat, iban, bic, phone,
+    email."""
     from firstmile.kit.errors import InvalidInput
     from firstmile.kyc import identifiers
 

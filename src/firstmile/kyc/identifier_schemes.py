@@ -194,4 +194,37 @@ LENGTHS: dict[tuple[str, str], frozenset[int]] = {
     ("company_id", "CZ"): frozenset({8}),
 }
 
+# Modules that check only a number's format: it has no check digit. One of these is tried
+# only when no earlier scheme of the list recognised the value by its check digit, so that a
+# mistyped IdNr is not taken for a Steuernummer.
+FORMAT_ONLY = frozenset(
+    {
+        "ad.nrt",
+        "al.nipt",
+        "ar.dni",
+        "at.businessid",
+        "cr.cpf",
+        "cr.cpj",
+        "cr.cr",
+        "cu.ni",
+        "de.handelsregisternummer",
+        "de.stnr",
+        "dk.cpr",
+        "dz.nif",
+        "eg.tn",
+        "fi.veronumero",
+        "id.nik",
+        "id.npwp",
+        "in_.pan",
+        "ke.pin",
+        "kr.brn",
+        "li.peid",
+        "my.nric",
+        "pk.cnic",
+        "tn.mf",
+        "us.ein",
+        "us.ssn",
+    }
+)
+
 SCHEMES = MappingProxyType({"national_id": NATIONAL_ID, "tax_id": TAX_ID, "company_id": COMPANY_ID})

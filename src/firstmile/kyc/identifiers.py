@@ -10,6 +10,7 @@ one (`InvalidInput`), or a kind with no checker for that country (`UnsupportedId
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum import bic as stdnum_bic
-from stdnum import get_cc_module
+from stdnum import get_cc_module, numdb
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import (
@@ -30,7 +31,7 @@ from stdnum.exceptions import (
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kyc.errors import UnsupportedIdentifier
-from firstmile.kyc.identifier_schemes import LENGTHS, SCHEMES
+from firstmile.kyc.identifier_schemes import FORMAT_ONLY, LENGTHS, SCHEMES
 
 
 class IdentifierKind(StrEnum):
@@ -82,6 +83,9 @@ _COMPONENT_HINTS = {
     IdentifierKind.IBAN: "the country code or the bank account part",
     IdentifierKind.BIC: "the country code",
 }
+_SHAPE_RANK = 3
+# IBAN registry notation: n digits, a upper-case letters, c letters or digits, e blanks
+_BBAN_CHARS = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Z0-9]", "e": " "}
 _EU_PREFIXES = {code.upper() for code in eu_vat.MEMBER_STATES if code != "gr"} | {"EL"}
 _PHONE_TYPES = {
     getattr(phonenumbers.PhoneNumberType, name): name.lower()
@@ -187,7 +191,7 @@ def _rank(exc: ValidationError) -> int:
     the scheme's shape; a bad length that it nearly has; a bad format that it has another
     scheme's shape (DNI "54362315" is an NIE of the wrong format but a DNI one letter short)."""
     if isinstance(exc, InvalidChecksum | InvalidComponent):
-        return 3
+        return _SHAPE_RANK
     if isinstance(exc, InvalidLength):
         return 2
     return 1 if isinstance(exc, InvalidFormat) else 0
@@ -206,6 +210,8 @@ def _by_scheme(kind: IdentifierKind, raw: str, cc: str | None) -> IdentifierResu
         )
     failures: list[tuple[int, str, str]] = []
     for name in names:
+        if name in FORMAT_ONLY and any(rank == _SHAPE_RANK for rank, _, _ in failures):
+            continue
         module = importlib.import_module(f"stdnum.{name}")
         try:
             normalised = str(module.validate(raw))
@@ -254,8 +260,31 @@ def _validated(
         return IdentifierResult(kind, cc, False, None, reason, _title(module))
 
 
+def _iban_shape(compact: str) -> str | None:
+    """What is wrong with the IBAN's country, length or layout per the IBAN registry.
+    Checked before the check digits, which any wrong character breaks."""
+    info = numdb.get("iban").info(compact)
+    bban = info[0][1].get("bban") if info and len(info[0][0]) == 2 else None
+    if not bban:
+        return _problem(InvalidComponent(), compact, IdentifierKind.IBAN)
+    parts = re.findall(r"(\d+)(!?)([nace])", bban)
+    expected = 4 + sum(int(count) for count, _, _ in parts)
+    if len(compact) != expected:
+        return f"wrong length ({len(compact)} characters; a {compact[:2]} IBAN has {expected})"
+    layout = "".join(
+        f"{_BBAN_CHARS[kind]}{{{count}}}" if fixed else f"{_BBAN_CHARS[kind]}{{1,{count}}}"
+        for count, fixed, kind in parts
+    )
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}" + layout, compact):
+        return f"wrong format (a {compact[:2]} IBAN's account part is laid out as {bban})"
+    return None
+
+
 def _iban(raw: str, cc: str | None, *, match_country: bool) -> IdentifierResult:
     kind = IdentifierKind.IBAN
+    shape = _iban_shape(_compact(stdnum_iban, raw))
+    if shape is not None:
+        return IdentifierResult(kind, cc, False, None, shape, _title(stdnum_iban))
     outcome = _validated(kind, stdnum_iban, raw, cc)
     if isinstance(outcome, IdentifierResult):
         return outcome

@@ -37,6 +37,7 @@ SECTION_MODULES = (
     "firstmile.messaging.pack",
     "firstmile.messaging.segments.pack",
     "firstmile.messaging.offers",
+    "firstmile.kyc.pack",
     "firstmile.journeys.pack",
 )
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from firstmile.kyc.mrz import codes
-from firstmile.kyc.mrz.layouts import ALPHABET, FILLER, check_digit
+from firstmile.kyc.mrz.layouts import ALPHABET, FILLER, Span, check_digit
 from firstmile.kyc.mrz.names import read_name
 from firstmile.kyc.mrz.result import CHECK_DIGIT_SUFFIX, MrzCheck
 from firstmile.kyc.mrz.zone import Zone
@@ -74,7 +74,7 @@ def document_code(zone: Zone) -> MrzCheck:
     documents); the second is a letter or a filler."""
     code = zone.raw["document_code"]
     letters = zone.spec.document_letters
-    allowed = " or ".join(letters) if len(letters) < 3 else "A, C or I"
+    allowed = f"{', '.join(letters[:-1])} or {letters[-1]}" if len(letters) > 1 else letters
     if code[0] not in letters:
         return MrzCheck(
             "document_code",
@@ -119,16 +119,14 @@ def state_code(zone: Zone, field: str, *, allow_specimen: bool) -> MrzCheck:
 def name(zone: Zone) -> MrzCheck:
     """The name field holds only A-Z and `<` and starts with the surname."""
     raw = zone.raw["name"]
-    where = zone.spec.fields["name"].describe()
-    bad = [(i, char) for i, char in enumerate(raw, start=1) if char not in _NAME_CHARS]
+    span = zone.spec.fields["name"]
+    bad = [(i, char) for i, char in enumerate(raw) if char not in _NAME_CHARS]
     if bad:
         index, char = bad[0]
-        return MrzCheck(
-            "name",
-            False,
-            f"name ({where}) has {char!r} at its character {index}: names hold only A-Z and <",
-        )
+        place = Span(span.line, span.start + index, span.start + index + 1).describe()
+        return MrzCheck("name", False, f"name has {char!r} at {place}: names hold only A-Z and <")
     if raw.startswith(FILLER):
+        where = span.describe()
         return MrzCheck("name", False, f"name ({where}) does not start with a surname")
     read = read_name(raw)
     given = f", {read.given_names}" if read.given_names else ""

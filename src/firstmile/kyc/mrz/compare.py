@@ -23,6 +23,11 @@ from firstmile.kyc.mrz.names import matches, transliterate, untransliterable
 from firstmile.kyc.mrz.result import MrzResult
 
 _NUMBER_NOISE = re.compile(r"[\s\-/.]")
+# label, verb and pronoun of each name part, for messages
+_NAME_WORDS = {
+    "surname": ("surname", "matches", "it"),
+    "given_names": ("given names", "match", "them"),
+}
 
 
 class Verdict(StrEnum):
@@ -85,7 +90,7 @@ def compare(
 
 
 def _name(field: str, typed: str, mrz_words: str, *, truncatable: bool) -> FieldComparison:
-    label = field.replace("_", " ")
+    label, verb, pronoun = _NAME_WORDS[field]
     mrz = mrz_words.replace(" ", FILLER)
     strange = untransliterable(typed)
     if strange:
@@ -93,9 +98,9 @@ def _name(field: str, typed: str, mrz_words: str, *, truncatable: bool) -> Field
         message = f"typed {label} has characters with no MRZ transliteration: {listed}"
         return FieldComparison(field, Verdict.NOT_COMPARABLE, mrz_words, typed, message)
     if matches(typed, mrz, allow_truncation=False):
-        return FieldComparison(field, Verdict.MATCH, mrz_words, typed, f"{label} matches")
+        return FieldComparison(field, Verdict.MATCH, mrz_words, typed, f"{label} {verb}")
     if truncatable and matches(typed, mrz, allow_truncation=True):
-        message = f"{label} matches: the MRZ holds it truncated to fit ({mrz})"
+        message = f"{label} {verb}: the MRZ holds {pronoun} truncated ({mrz})"
         return FieldComparison(field, Verdict.TRUNCATED_MATCH, mrz_words, typed, message)
     message = (
         f"{label} does not match: the MRZ has {mrz or '(nothing)'}, typed is {transliterate(typed)}"

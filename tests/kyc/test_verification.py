@@ -1,0 +1,299 @@
+"""A customer's identity verification: checks, the risk decision, the review queue, the
+encrypted evidence and its retention, through the service and the API."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firstmile.auth.scopes import SYSTEM
+from firstmile.eventlog.models import Event
+from firstmile.kit import time as clock
+from firstmile.kit.errors import Conflict, InvalidInput
+from firstmile.kyc import service
+from firstmile.kyc.models import KycDocument, VerificationStatus
+from tests.conftest import RunJobs
+from tests.factories import customers as make
+from tests.kyc.factories import td3
+
+Headers = dict[str, str]
+IMAGE = b"\x89PNG\r\n\x1a\n" + b"passport photo page" * 50
+
+
+def eva_passport(**overrides: Any) -> list[str]:
+    fields: dict[str, Any] = {
+        "state": "CZE",
+        "nationality": "CZE",
+        "name": "NOVAKOVA<<EVA",
+        "number": "40123456",
+        "birth": "850304",
+        "expiry": "341231",
+    }
+    return td3(**(fields | overrides))
+
+
+EVA = service.Typed(
+    surname="Nováková", given_names="Eva", birth_date=date(1985, 3, 4), document_number="40123456"
+)
+
+
+def submitted(
+    db: Session, customer_id: str, typed: service.Typed = EVA, lines: list[str] | None = None
+):  # type: ignore[no-untyped-def]
+    verification = service.start(db, customer_id, actor=SYSTEM)
+    service.upload(
+        db,
+        verification.id,
+        kind="document_front",
+        content_type="image/png",
+        data=IMAGE,
+        actor=SYSTEM,
+    )
+    return service.submit(db, verification.id, typed, lines or eva_passport(), actor=SYSTEM)
+
+
+def types(db: Session, customer_id: str) -> list[str]:
+    return list(
+        db.scalars(
+            select(Event.type)
+            .where(Event.customer_id == customer_id, Event.type.like("kyc.%"))
+            .order_by(Event.seq)
+        )
+    )
+
+
+@pytest.mark.usefixtures("telco")
+def test_matching_document_is_approved_by_the_rules(db: Session) -> None:
+    eva = make.registered(db)
+    verification = submitted(db, eva.id)
+    assert verification.status == VerificationStatus.APPROVED
+    assert (verification.outcome, verification.score, verification.reasons) == ("approve", 0, [])
+    assert types(db, eva.id) == ["kyc.started", "kyc.documents_submitted", "kyc.approved"]
+    assert {c["name"] for c in verification.checks} >= {
+        "document_number_check_digit",
+        "not_expired",
+        "adult",
+        "matches_typed_surname",
+    }
+
+
+@pytest.mark.usefixtures("telco")
+def test_document_images_are_encrypted_and_every_look_is_audited(db: Session) -> None:
+    eva = make.registered(db)
+    verification = submitted(db, eva.id)
+    [document] = service.documents(db, verification.id)
+    assert document.sealed is not None
+    assert IMAGE not in document.sealed
+    agent = SYSTEM
+    image, content_type = service.document_image(db, document.id, actor=agent)
+    assert (image, content_type) == (IMAGE, "image/png")
+    assert [a.action for a in service.audit_trail(db, verification.id)] == [
+        "document_uploaded",
+        "document_viewed",
+    ]
+
+
+@pytest.mark.usefixtures("telco")
+def test_a_mismatch_opens_a_review_case_that_can_ask_for_more(db: Session) -> None:
+    eva = make.registered(db)
+    typo = service.Typed(
+        surname="Novak", given_names="Eva", birth_date=date(1985, 3, 4), document_number="40123456"
+    )
+    verification = submitted(db, eva.id, typo)
+    assert verification.status == VerificationStatus.IN_REVIEW
+    assert [r["rule"] for r in verification.reasons] == ["data_mismatch"]
+    assert verification.reasons[0]["field"] == "surname"
+    assert verification.sla_due_at is not None
+    assert [v.id for v in service.queue(db)] == [verification.id]
+    service.assign(db, verification.id, "token:reviewer", actor=SYSTEM)
+    service.request_info(
+        db, verification.id, actor=SYSTEM, note="type your surname as in the passport"
+    )
+    assert verification.status == VerificationStatus.INFO_REQUESTED
+    again = service.submit(db, verification.id, EVA, eva_passport(), actor=SYSTEM)
+    assert again.status == VerificationStatus.APPROVED
+    assert again.submissions == 2
+    assert types(db, eva.id) == [
+        "kyc.started",
+        "kyc.documents_submitted",
+        "kyc.review_opened",
+        "kyc.case_assigned",
+        "kyc.info_requested",
+        "kyc.documents_submitted",
+        "kyc.approved",
+    ]
+    with pytest.raises(Conflict):
+        service.approve(db, verification.id, actor=SYSTEM, note="twice")
+
+
+@pytest.mark.usefixtures("telco")
+def test_expired_document_and_minor_are_rejected_whatever_else(db: Session) -> None:
+    eva = make.registered(db)
+    expired = submitted(db, eva.id, lines=eva_passport(expiry="240101"))
+    assert expired.status == VerificationStatus.REJECTED
+    assert "document_expired" in {r["rule"] for r in expired.reasons}
+    assert any("expired on 2024-01-01" in r["detail"] for r in expired.reasons)
+    young = make.registered(db, contacts=[make.email("kid@example.com")])
+    minor = service.Typed(
+        surname="Nováková",
+        given_names="Eva",
+        birth_date=date(2015, 3, 4),
+        document_number="40123456",
+    )
+    rejected = submitted(db, young.id, minor, eva_passport(birth="150304"))
+    assert rejected.status == VerificationStatus.REJECTED
+    assert "minor" in {r["rule"] for r in rejected.reasons}
+
+
+@pytest.mark.usefixtures("telco")
+def test_a_wrong_check_digit_is_named(db: Session) -> None:
+    eva = make.registered(db)
+    broken = eva_passport(checks={"birth_date": "0"})
+    verification = submitted(db, eva.id, lines=broken)
+    reason = next(r for r in verification.reasons if r["field"] == "birth_date_check_digit")
+    assert reason["rule"] == "document_invalid"
+    assert "check digit" in reason["detail"]
+
+
+@pytest.mark.usefixtures("telco")
+def test_the_same_document_for_another_customer_is_velocity(db: Session) -> None:
+    eva = make.registered(db)
+    submitted(db, eva.id)
+    other = make.registered(db, contacts=[make.email("someone@example.com")])
+    verification = submitted(db, other.id)
+    assert verification.status == VerificationStatus.IN_REVIEW
+    assert {r["rule"] for r in verification.reasons} == {"velocity"}
+
+
+@pytest.mark.usefixtures("telco")
+def test_disposable_email_is_a_reason(db: Session) -> None:
+    eva = make.registered(db, contacts=[make.email("eva@mailinator.com")])
+    verification = submitted(db, eva.id)
+    assert verification.status == VerificationStatus.IN_REVIEW
+    assert {r["rule"] for r in verification.reasons} == {"disposable_email"}
+
+
+@pytest.mark.usefixtures("telco")
+def test_submission_needs_an_image_and_an_open_verification(db: Session) -> None:
+    eva = make.registered(db)
+    verification = service.start(db, eva.id, actor=SYSTEM)
+    assert service.start(db, eva.id, actor=SYSTEM).id == verification.id  # one open at a time
+    with pytest.raises(InvalidInput) as caught:
+        service.submit(db, verification.id, EVA, eva_passport(), actor=SYSTEM)
+    assert caught.value.field == "documents"
+    with pytest.raises(InvalidInput) as caught:
+        service.upload(
+            db,
+            verification.id,
+            kind="document_front",
+            content_type="text/html",
+            data=b"x",
+            actor=SYSTEM,
+        )
+    assert caught.value.field == "content_type"
+    submitted(db, eva.id)
+    with pytest.raises(Conflict):
+        service.upload(
+            db, verification.id, kind="selfie", content_type="image/png", data=IMAGE, actor=SYSTEM
+        )
+
+
+@pytest.mark.usefixtures("telco")
+def test_images_are_erased_after_their_retention(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    eva = make.registered(db)
+    verification = submitted(db, eva.id)
+    db.commit()
+    clock.travel(timedelta(days=91))
+    run_jobs()
+    with sessions() as s:
+        [document] = s.scalars(select(KycDocument)).all()
+        assert document.sealed is None
+        assert document.purged_at is not None
+        with pytest.raises(Conflict):
+            service.document_image(s, document.id, actor=SYSTEM)
+        assert "kyc.documents_purged" in types(s, eva.id)
+        assert service.get_verification(s, verification.id).status == VerificationStatus.APPROVED
+
+
+def test_review_through_the_api(
+    telco: str, client: TestClient, agent: Headers, db: Session
+) -> None:
+    eva = make.registered(db)
+    db.commit()
+    started = client.post(f"/api/customers/{eva.id}/kyc", headers=agent)
+    assert started.status_code == 201, started.text
+    vid = started.json()["id"]
+    uploaded = client.post(
+        f"/api/kyc/verifications/{vid}/documents",
+        files={"file": ("passport.png", IMAGE, "image/png")},
+        data={"kind": "document_front"},
+        headers=agent,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    body = {
+        "surname": "Novak",
+        "given_names": "Eva",
+        "birth_date": "1985-03-04",
+        "document_number": "40123456",
+        "mrz": eva_passport(),
+    }
+    answer = client.post(f"/api/kyc/verifications/{vid}/submission", json=body, headers=agent)
+    assert answer.json()["status"] == "in_review"
+    assert [c["id"] for c in client.get("/api/kyc/review-cases", headers=agent).json()] == [vid]
+    case = client.get(f"/api/kyc/verifications/{vid}", headers=agent).json()
+    assert case["typed"]["surname"] == "Novak"
+    image = client.get(f"/api/kyc/documents/{case['documents'][0]['id']}", headers=agent)
+    assert image.content == IMAGE
+    assert image.headers["cache-control"] == "no-store"
+    approved = client.post(
+        f"/api/kyc/verifications/{vid}/approve", json={"note": "typo, same person"}, headers=agent
+    )
+    assert approved.json()["status"] == "approved"
+    audit = client.get(f"/api/kyc/verifications/{vid}", headers=agent).json()["audit"]
+    assert [a["action"] for a in audit] == [
+        "document_uploaded",
+        "viewed",
+        "document_viewed",
+        "approved",
+        "viewed",
+    ]
+    assert (
+        client.post(
+            f"/api/kyc/verifications/{vid}/reject", json={"note": "x"}, headers=agent
+        ).status_code
+        == 409
+    )
+    assert client.get("/api/kyc/documents/nope", headers=agent).status_code == 404
+    assert client.get("/api/kyc/review-cases").status_code == 401
+    bad = client.post(
+        f"/api/kyc/verifications/{vid}/submission",
+        json={**body, "birth_date": "1985-13-01"},
+        headers=agent,
+    )
+    assert bad.status_code == 422
+
+
+def test_checks_on_their_own(telco: str, client: TestClient, agent: Headers) -> None:
+    checked = client.post(
+        "/api/kyc/checks/mrz", json={"lines": eva_passport(), "surname": "Nováková"}, headers=agent
+    ).json()
+    assert checked["valid"] is True
+    assert checked["comparison"]["matches"] is True
+    iban = client.post(
+        "/api/kyc/checks/identifier",
+        json={"kind": "iban", "value": "CZ65 0800 0000 1920 0014 5399"},
+        headers=agent,
+    ).json()
+    assert (iban["valid"], iban["normalised"]) == (True, "CZ6508000000192000145399")
+    bad = client.post(
+        "/api/kyc/checks/identifier", json={"kind": "shoe_size", "value": "42"}, headers=agent
+    )
+    assert bad.status_code == 422
+    assert "kind" in bad.text
