@@ -50,7 +50,12 @@ def test_no_input_causes_a_server_error(
         } | admin
         kwargs.pop("cookies", None)
         try:
-            answer = client.request(**kwargs)
+            request = client.build_request(**kwargs)
+            request.read()  # a body the client cannot encode (an int as a file) is no input
+        except (*_TRANSPORT_ERRORS, AttributeError, TypeError):
+            reject()
+        try:
+            answer = client.send(request)
         except _TRANSPORT_ERRORS:
             reject()
         assert answer.status_code < 500, (

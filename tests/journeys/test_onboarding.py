@@ -15,6 +15,7 @@ from firstmile.billing.models import BillingAccount
 from firstmile.eventlog.models import Event
 from firstmile.journeys.models import JourneyInstance
 from firstmile.kit import time as clock
+from firstmile.kyc import service as kyc_service
 from firstmile.messaging.models import Message
 from tests.conftest import RunJobs
 from tests.factories.catalog import prague_address
@@ -64,14 +65,27 @@ def test_telco_onboarding_through_the_three_phases(
     order = _ok(client.post("/api/orders", json={"quote_id": quote["id"]}, headers=agent), 201)
     run_jobs()
     instance = _instance(sessions, cid)
-    assert (instance.status, instance.step) == ("waiting", "wait_signature")
+    assert (instance.status, instance.step) == ("waiting", "wait_documents")
     assert [p for p, _ in _journey_messages(sessions, cid)] == ["order_received"]
+    with sessions() as db:  # the journey started the identity verification
+        statuses = [str(v.status) for v in kyc_service.verifications_of(db, cid)]
+    assert statuses == ["awaiting_documents"]
+
+    # no identity documents after a day: a nudge; then the contract waits for a signature
+    clock.travel(timedelta(hours=25))
+    run_jobs()
+    assert _instance(sessions, cid).step == "wait_signature"
+    assert [p for p, _ in _journey_messages(sessions, cid)] == [
+        "order_received",
+        "kyc_documents_missing",
+    ]
 
     # unsigned after 24 hours: a fresh signing code by email, and a reminder
     clock.travel(timedelta(hours=25))
     run_jobs()
     assert [p for p, _ in _journey_messages(sessions, cid)] == [
         "order_received",
+        "kyc_documents_missing",
         "contract_reminder",
     ]
     with sessions() as db:
@@ -101,8 +115,9 @@ def test_telco_onboarding_through_the_three_phases(
     instance = _instance(sessions, cid)
     assert (instance.status, instance.state["outcome"]) == ("completed", "onboarded")
     sent = [p for p, _ in _journey_messages(sessions, cid)]
-    assert sent[:3] == ["order_received", "contract_reminder", "setup_help"]
-    later = sent[3:]
+    first = ["order_received", "kyc_documents_missing", "contract_reminder", "setup_help"]
+    assert sent[:4] == first
+    later = sent[4:]
     assert later.count("usage_checkin") + later.count("portal_nudge") == 2  # day 3 and day 14
     assert "first_bill_explained" in later
     assert "nps_survey" in later

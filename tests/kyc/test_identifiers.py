@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from firstmile.kit.errors import InvalidInput
 from firstmile.kyc import identifiers
 from firstmile.kyc.errors import UnsupportedIdentifier
-from firstmile.kyc.identifier_schemes import SCHEMES
 from firstmile.kyc.identifiers import IdentifierKind, check
+from firstmile.kyc.identifiers.schemes import SCHEMES
 
 
 @pytest.mark.parametrize(

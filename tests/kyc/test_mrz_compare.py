@@ -3,10 +3,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kyc import mrz
 from firstmile.kyc.mrz import Verdict
+from firstmile.kyc.mrz.names import matches, transliterate
 from tests.kyc import factories as f
 
 TODAY = date(2025, 3, 1)
@@ -162,3 +165,14 @@ def test_comparison_serialises() -> None:
             }
         ],
     }
+
+
+_LATIN = "abcdefghijklmnopqrstuvwxyzäåæðñöøüþßœłđçéèêëíìîïóòôõúùûýÿčďěňřšťžąęśźżğşı -'"
+
+
+@settings(deadline=None)
+@given(st.text(_LATIN, min_size=1, max_size=30))
+def test_a_name_matches_its_own_recommended_transliteration(typed: str) -> None:
+    written = transliterate(typed)
+    assert set(written) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ<")
+    assert matches(typed, written, allow_truncation=False)

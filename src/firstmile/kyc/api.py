@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.http import AgentActor, AnyActor, Db, TxRoute
@@ -154,14 +155,16 @@ def of_customer(customer_id: str, db: Db, _actor: AgentActor) -> list[Verificati
     status_code=201,
     summary="Upload an image of the document (stored encrypted)",
 )
-async def upload(
+def upload(
     verification_id: str,
     db: Db,
     actor: AgentActor,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form()] = "document_front",
 ) -> DocumentRead:
-    data = await file.read(service.MAX_DOCUMENT_BYTES + 1)
+    if not isinstance(file, StarletteUpload):  # a plain form field under the file's name
+        raise InvalidInput("must be a file upload", field="file")
+    data = file.file.read(service.MAX_DOCUMENT_BYTES + 1)
     content_type = (file.content_type or "").split(";")[0].strip()
     document = service.upload(
         db, verification_id, kind=kind, content_type=content_type, data=data, actor=actor
