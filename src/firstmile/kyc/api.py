@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from firstmile.kit.errors import InvalidInput
-from firstmile.kit.http import AgentActor, AnyActor, Db, TxRoute
-from firstmile.kyc import identifiers, mrz, service
+from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, TxRoute
+from firstmile.kyc import identifiers, mrz, privacy, service
 from firstmile.kyc.models import KycDocument, Verification
 
 router = APIRouter(prefix="/api", tags=["kyc"], route_class=TxRoute)
@@ -253,6 +253,30 @@ def request_info(
     verification_id: str, body: DecisionCreate, db: Db, actor: AgentActor
 ) -> VerificationRead:
     return _read(service.request_info(db, verification_id, actor=actor, note=body.note))
+
+
+class ErasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, description="e.g. the request's reference")
+
+
+@router.get(
+    "/customers/{customer_id}/personal-data",
+    summary="Everything held about the customer, as JSON (data-subject access; audited)",
+)
+def export_personal_data(customer_id: str, db: Db, actor: AdminActor) -> dict[str, Any]:
+    return privacy.export_subject(db, customer_id, actor=actor)
+
+
+@router.post(
+    "/customers/{customer_id}/erasure",
+    summary="Erase the customer's personal data, except what a law requires to keep (audited)",
+)
+def erase_personal_data(
+    customer_id: str, body: ErasureCreate, db: Db, actor: AdminActor
+) -> dict[str, Any]:
+    return privacy.erase_subject(db, customer_id, actor=actor, reason=body.reason)
 
 
 @router.post("/kyc/checks/mrz", summary="Read and check a machine-readable zone")

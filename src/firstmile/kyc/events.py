@@ -57,3 +57,19 @@ KYC_DOCUMENTS_PURGED = declare(
     subject="kyc_verification",
     payload={"documents": "how many were erased"},
 )
+PRIVACY_EXPORTED = declare(
+    "privacy.data_exported",
+    "Everything held about the customer was exported (a data-subject access request).",
+    subject="customer",
+    payload={"tables": "the tables the export holds rows of"},
+)
+PRIVACY_ERASED = declare(
+    "privacy.data_erased",
+    "The customer's personal data was erased, except what a law requires to keep.",
+    subject="customer",
+    payload={
+        "erased": "what was erased",
+        "held": "what is kept under a legal hold",
+        "reason": "the request's reason, as given",
+    },
+)
