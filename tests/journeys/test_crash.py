@@ -155,3 +155,31 @@ def test_sigkill_mid_batch_loses_nothing_and_repeats_nothing(
         billing = Counter(s.scalars(select(BillingAccount.customer_id)))
         assert billing == dict.fromkeys(ids, 1)
         assert len(s.scalars(select(JourneyActionCall.key)).all()) == CUSTOMERS
+
+
+def test_sigterm_finishes_the_batch_in_hand_and_stops(
+    sessions: sessionmaker[Session], settings: Settings, telco: str
+) -> None:
+    with sessions() as s:
+        journeys.publish(s, "telco", JourneyFile.model_validate(CRASH_FLOW), actor=SYSTEM)
+        for i in range(30):
+            customer = make.registered(s, contacts=[make.email(f"term{i}@example.com")])
+            eventlog.record(s, "crm.contact_logged", actor=SYSTEM.ref, customer_id=customer.id)
+        s.commit()
+    process = _spawn(settings)
+    deadline = time.monotonic() + 60
+    while _steps_done(sessions) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0  # a clean exit, not a kill
+    with sessions() as s:  # whatever it did, it finished: every instance is in one place
+        for instance in s.scalars(select(JourneyInstance)):
+            seqs = [
+                int(e.payload["seq"])
+                for e in s.scalars(
+                    select(Event).where(
+                        Event.type == "journey.step", Event.subject_id == instance.id
+                    )
+                )
+            ]
+            assert sorted(seqs) == list(range(1, instance.state.get("seq", 0) + 1))
