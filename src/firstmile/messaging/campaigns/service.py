@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from sqlalchemy import func, select
 
 from firstmile.auth.scopes import SYSTEM, Actor
+from firstmile.customers import repository as customers_repository
 from firstmile.customers.models import Customer
 from firstmile.eventlog import catalogue
 from firstmile.eventlog.models import Event
@@ -186,20 +187,21 @@ def send_batch(db: Session, args: dict[str, Any]) -> None:
         )
     )
     by_name = {str(v["name"]): v for v in campaign.variants}
-    for customer_id in members:
-        group = assign(campaign, customer_id)
-        recipient = CampaignRecipient(run_id=run.id, customer_id=customer_id, variant=group)
-        if group != CONTROL:
-            message = messaging.send(
-                db,
-                customer_id=customer_id,
-                purpose=str(by_name[group]["purpose"]),
-                data={**by_name[group].get("data", {}), **_template_data(db, customer_id)},
-                idempotency_key=f"campaign:{run.id}:{customer_id}",
-                actor=SYSTEM,
-            )
-            recipient.message_id = message.id
-        db.add(recipient)
+    with customers_repository.contact_snapshot(db, members):  # 3 queries for the batch
+        for customer_id in members:
+            group = assign(campaign, customer_id)
+            recipient = CampaignRecipient(run_id=run.id, customer_id=customer_id, variant=group)
+            if group != CONTROL:
+                message = messaging.send(
+                    db,
+                    customer_id=customer_id,
+                    purpose=str(by_name[group]["purpose"]),
+                    data={**by_name[group].get("data", {}), **_template_data(db, customer_id)},
+                    idempotency_key=f"campaign:{run.id}:{customer_id}",
+                    actor=SYSTEM,
+                )
+                recipient.message_id = message.id
+            db.add(recipient)
     if members:
         run.cursor = members[-1]
     if len(members) == batch:
