@@ -18,7 +18,7 @@ from firstmile.kit import time as clock
 from firstmile.kyc import service as kyc_service
 from firstmile.messaging.models import Message
 from tests.conftest import RunJobs
-from tests.factories.catalog import prague_address
+from tests.factories.catalog import prague_address, stockholm_address
 from tests.orders.test_flow import _network, _ok, _register, _sign, _verify_email
 
 Sessions = sessionmaker[Session]
@@ -138,3 +138,42 @@ def test_telco_onboarding_through_the_three_phases(
     assert counts["resend_code"]["entered"] == 1
     assert counts["onboarded"]["completed"] == 1
     assert counts["wait_signature"]["converted"] == 0
+
+
+def test_energy_onboarding_from_order_to_loyalty(
+    energy: str, client: TestClient, agent: dict[str, str], sessions: Sessions, run_jobs: RunJobs
+) -> None:
+    customer = _register(client, agent)
+    cid = str(customer["id"])
+    _verify_email(client, agent, sessions, run_jobs, customer)
+    account = customer["accounts"][0]["id"]  # type: ignore[index]
+    quote = _ok(
+        client.post(
+            "/api/quotes",
+            json={
+                "customer_id": cid,
+                "account_id": account,
+                "service_address": stockholm_address(),
+                "items": [{"offering": "el-spot"}],
+            },
+            headers=agent,
+        ),
+        201,
+    )
+    order = _ok(client.post("/api/orders", json={"quote_id": quote["id"]}, headers=agent), 201)
+    run_jobs()
+    assert _instance(sessions, cid).step == "wait_documents"
+    _sign(client, agent, sessions, run_jobs, {**customer, "order": order})
+    run_jobs()
+    for _day in range(60):  # the supply switch, then the usage and loyalty phases
+        clock.travel(timedelta(days=1))
+        run_jobs()
+    instance = _instance(sessions, cid)
+    sent = [p for p, _ in _journey_messages(sessions, cid)]
+    assert (instance.status, instance.state["outcome"]) == ("completed", "onboarded")
+    assert sent[:2] == ["order_received", "kyc_documents_missing"]
+    assert "contract_reminder" not in sent  # signed while the identity check waited
+    for purpose in ("setup_help", "first_bill_explained", "nps_survey"):
+        assert purpose in sent
+    with sessions() as db:
+        assert db.scalars(select(BillingAccount).where(BillingAccount.customer_id == cid)).all()

@@ -96,6 +96,7 @@ def load(db: Session, customer_id: str, now: datetime) -> Facts | None:
                 "kind": p.kind,
                 "status": str(p.status),
                 "account_id": p.account_id,
+                "service_id": p.service_id,
                 **({"activated_at": p.activated_at} if p.activated_at else {}),
             }
             for p in products
