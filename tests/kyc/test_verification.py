@@ -297,3 +297,44 @@ def test_checks_on_their_own(telco: str, client: TestClient, agent: Headers) -> 
     )
     assert bad.status_code == 422
     assert "kind" in bad.text
+
+
+@pytest.mark.usefixtures("telco")
+def test_a_sanctions_list_hit_sends_the_verification_to_review(db: Session) -> None:
+    from firstmile.kyc.screening import service as screening
+    from tests.kyc.screening.factories import entry
+
+    screening.load_entries(db, "ofac", "ofac", [entry("7531", "NOVAKOVA, Eva")])
+    eva = make.registered(db)
+    verification = submitted(db, eva.id)
+    assert verification.status == VerificationStatus.IN_REVIEW
+    [reason] = verification.reasons
+    assert reason["rule"] == "screening_hit"
+    assert "OFAC 7531" in reason["detail"]
+    [hit] = screening.hits_of(db, eva.id)
+    screening.mark_false_positive(db, hit.id, SYSTEM, "different person: other birth date")
+    service.request_info(db, verification.id, actor=SYSTEM, note="confirm your birth date")
+    again = service.submit(db, verification.id, EVA, eva_passport(), actor=SYSTEM)
+    assert again.status == VerificationStatus.APPROVED  # the decided hit does not come back
+
+
+@pytest.mark.usefixtures("telco")
+def test_a_list_reload_rescreens_customers_and_opens_review_cases(db: Session) -> None:
+    from firstmile.kyc import screening_link
+    from firstmile.kyc.screening import service as screening
+    from tests.kyc.screening.factories import entry
+
+    screening.load_entries(db, "un", "un", [entry("QDi.1", "Omar Yusuf al-Rashidi")])
+    eva = make.registered(db)
+    assert submitted(db, eva.id).status == VerificationStatus.APPROVED
+    loaded = screening.load_entries(
+        db, "un", "un", [entry("QDi.1", "Omar Yusuf al-Rashidi"), entry("QDi.2", "Eva NOVAKOVA")]
+    )
+    [case] = screening_link.after_load(db, loaded, actor=SYSTEM)
+    assert (case.customer_id, case.status) == (eva.id, VerificationStatus.IN_REVIEW)
+    assert "QDi.2" in case.reasons[0]["detail"]
+    assert [v.id for v in service.queue(db)] == [case.id]
+    again = screening.load_entries(
+        db, "un", "un", [entry("QDi.1", "Omar Yusuf al-Rashidi"), entry("QDi.2", "Eva NOVAKOVA")]
+    )
+    assert screening_link.after_load(db, again, actor=SYSTEM) == []  # nothing new

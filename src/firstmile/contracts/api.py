@@ -56,7 +56,7 @@ def request_signature(
 ) -> SignatureRequestRead:
     """Send a one-time code to the customer's verified email or mobile number."""
     request = contracts_service.request_signature(
-        db, contract_id, channel=data.channel, actor=actor
+        db, contract_id, channel=data.channel, actor=actor, signatory_id=data.signatory_id
     )
     return SignatureRequestRead.model_validate(request)
 

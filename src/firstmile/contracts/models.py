@@ -68,6 +68,8 @@ class SignatureRequest(IdMixin, Base):
     message_id: Mapped[str | None] = mapped_column(String(36))
     expires_at: Mapped[datetime]
     requested_by: Mapped[str] = mapped_column(String(120))
+    # a business's contract: the authorised signatory the code went to (kyc.business)
+    signatory_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

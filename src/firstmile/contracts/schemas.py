@@ -16,6 +16,11 @@ class _Input(BaseModel):
 
 class SignatureRequestCreate(_Input):
     channel: Literal["email", "sms"] = Field(description="Where the one-time code goes.")
+    signatory_id: str | None = Field(
+        default=None,
+        max_length=36,
+        description="A business's contract: the authorised signatory who signs (KYB).",
+    )
 
 
 class SignatureCreate(_Input):
@@ -49,6 +54,7 @@ class SignatureRequestRead(BaseModel):
     channel: SignatureChannel
     masked_address: str
     message_id: str | None
+    signatory_id: str | None = None
     expires_at: datetime
     created_at: datetime
 

@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "firstmile.kit.otp",
     "firstmile.journeys.models",
     "firstmile.kyc.models",
+    "firstmile.kyc.screening.models",
 )
 
 

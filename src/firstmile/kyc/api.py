@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
@@ -12,8 +13,8 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, TxRoute
-from firstmile.kyc import identifiers, mrz, privacy, service
-from firstmile.kyc.models import KycDocument, Verification
+from firstmile.kyc import business, identifiers, mrz, privacy, service
+from firstmile.kyc.models import BusinessParty, KycDocument, Verification
 
 router = APIRouter(prefix="/api", tags=["kyc"], route_class=TxRoute)
 
@@ -253,6 +254,80 @@ def request_info(
     verification_id: str, body: DecisionCreate, db: Db, actor: AgentActor
 ) -> VerificationRead:
     return _read(service.request_info(db, verification_id, actor=actor, note=body.note))
+
+
+class PartyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[str] = Field(
+        min_length=1, max_length=3, description="representative, beneficial_owner, signatory"
+    )
+    given_name: str = Field(min_length=1, max_length=120)
+    family_name: str = Field(min_length=1, max_length=120)
+    birth_date: date | None = None
+    nationality: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    ownership_percent: Decimal | None = Field(default=None, max_digits=5, decimal_places=2)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class PartyRead(BaseModel):
+    id: str
+    roles: list[str]
+    given_name: str
+    family_name: str
+    birth_date: date | None
+    nationality: str | None
+    ownership_percent: Decimal | None
+    email: str | None
+    phone: str | None
+    created_at: datetime
+
+
+def _party(p: BusinessParty) -> PartyRead:
+    return PartyRead(
+        id=p.id,
+        roles=list(p.roles),
+        given_name=p.given_name,
+        family_name=p.family_name,
+        birth_date=p.birth_date,
+        nationality=p.nationality,
+        ownership_percent=p.ownership_percent,
+        email=p.email,
+        phone=p.phone,
+        created_at=p.created_at,
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/kyb/parties",
+    status_code=201,
+    summary="Record a representative, beneficial owner or signatory of a business",
+)
+def add_party(customer_id: str, body: PartyBody, db: Db, actor: AgentActor) -> PartyRead:
+    data = business.PartyCreate(**body.model_dump())
+    return _party(business.add_party(db, customer_id, data, actor=actor))
+
+
+@router.get("/customers/{customer_id}/kyb/parties", summary="The persons behind a business")
+def list_parties(customer_id: str, db: Db, _actor: AgentActor) -> list[PartyRead]:
+    return [_party(p) for p in business.parties(db, customer_id)]
+
+
+@router.delete(
+    "/customers/{customer_id}/kyb/parties/{party_id}", summary="Remove a person (no longer a party)"
+)
+def remove_party(customer_id: str, party_id: str, db: Db, actor: AgentActor) -> PartyRead:
+    return _party(business.remove_party(db, customer_id, party_id, actor=actor))
+
+
+@router.post(
+    "/customers/{customer_id}/kyb/verification",
+    status_code=201,
+    summary="Verify a business: identifiers, owners, signatories, screening of each person",
+)
+def verify_business(customer_id: str, db: Db, actor: AgentActor) -> VerificationRead:
+    return _read(business.verify(db, customer_id, actor=actor))
 
 
 class ErasureCreate(BaseModel):

@@ -13,7 +13,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-app = typer.Typer(help="Identity checks: MRZ, identifiers.", no_args_is_help=True)
+from firstmile.kyc.screening import cli as screening_cli
+
+app = typer.Typer(help="Identity checks: MRZ, identifiers, screening.", no_args_is_help=True)
+app.add_typer(screening_cli.app, name="screening")
+app.command("screening-load")(screening_cli.load_command)
+app.command("screening-match")(screening_cli.match_command)
 
 
 def _emit(body: dict[str, Any]) -> None:

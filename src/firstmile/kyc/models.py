@@ -3,7 +3,8 @@ cases and the audit trail of every look at them and every decision."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -102,3 +103,35 @@ class KycPolicy(Base):
     pack: Mapped[str] = mapped_column(String(40), primary_key=True)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PartyRole(StrEnum):
+    REPRESENTATIVE = "representative"  # acts for the business (a director, a proxy)
+    BENEFICIAL_OWNER = "beneficial_owner"  # owns or controls it (25 % or more, as a rule)
+    SIGNATORY = "signatory"  # may sign the business's contracts
+
+
+class BusinessParty(IdMixin, Base):
+    """A person behind a business customer: representative, ultimate beneficial owner,
+    authorised signatory (one person may hold several roles)."""
+
+    __tablename__ = "kyb_parties"
+    __table_args__ = (Index("ix_kyb_parties_customer", "customer_id"),)
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    given_name: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date | None]
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    ownership_percent: Mapped[Decimal | None]
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    screening: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    removed_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"

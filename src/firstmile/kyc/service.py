@@ -17,7 +17,7 @@ from firstmile.kit import settings as settings_module
 from firstmile.kit.db import Session, memo
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
-from firstmile.kyc import events, identifiers, mrz, risk, vault
+from firstmile.kyc import events, identifiers, mrz, risk, screening_link, vault
 from firstmile.kyc.models import (
     OPEN_STATUSES,
     KycAudit,
@@ -59,7 +59,7 @@ def policy(db: Session) -> KycFile:
     return memo(db, ("kyc_policy", code), load)
 
 
-def _risk_policy(file: KycFile) -> risk.Policy:
+def risk_policy(file: KycFile) -> risk.Policy:
     return risk.Policy(
         weights=dict(file.risk.rules),
         review_at=file.risk.review_at,
@@ -88,7 +88,7 @@ def start(db: Session, customer_id: str, *, actor: Actor) -> Verification:
     )
     db.add(verification)
     db.flush()
-    _event(db, events.KYC_STARTED, verification, actor, started_by=actor.ref)
+    record(db, events.KYC_STARTED, verification, actor, started_by=actor.ref)
     return verification
 
 
@@ -176,9 +176,20 @@ def submit(
             findings.append(risk.Finding("identifier_invalid", str(result.reason), "national_id"))
     fields = parsed.fields
     fingerprint = vault.fingerprint(settings, fields.issuing_state, fields.document_number)
+    findings += [
+        risk.Finding("screening_hit", hit, "screening")
+        for hit in screening_link.screen(
+            db,
+            verification.customer_id,
+            f"{typed.given_names} {typed.surname}",
+            typed.birth_date,
+            screening_link.alpha2(fields.nationality),
+            "person",
+        )
+    ]
     findings += _contact_findings(db, verification.customer_id, rules)
     findings += _document_velocity(db, verification, fingerprint)
-    decision = risk.decide(findings, _risk_policy(rules))
+    decision = risk.decide(findings, risk_policy(rules))
     verification.typed = {
         "surname": typed.surname,
         "given_names": typed.given_names,
@@ -198,7 +209,7 @@ def submit(
     verification.reasons = decision.reasons
     verification.submissions += 1
     verification.updated_at = utcnow()
-    _event(
+    record(
         db,
         events.KYC_DOCUMENTS_SUBMITTED,
         verification,
@@ -208,6 +219,18 @@ def submit(
         outcome=decision.outcome,
         reasons=sorted({r["rule"] for r in decision.reasons}),
     )
+    settle(db, verification, decision, rules, actor)
+    return verification
+
+
+def settle(
+    db: Session,
+    verification: Verification,
+    decision: risk.Decision,
+    rules: KycFile,
+    actor: Actor,
+) -> None:
+    """Act on the rules' outcome: approved, rejected, or a review case with its SLA."""
     if decision.outcome == risk.APPROVE:
         _decide(db, verification, VerificationStatus.APPROVED, actor, by="rules", note=None)
     elif decision.outcome == risk.REJECT:
@@ -215,7 +238,7 @@ def submit(
     else:
         verification.status = VerificationStatus.IN_REVIEW
         verification.sla_due_at = utcnow() + timedelta(hours=rules.review_sla_hours)
-        _event(
+        record(
             db,
             events.KYC_REVIEW_OPENED,
             verification,
@@ -224,6 +247,36 @@ def submit(
             reasons=sorted({r["rule"] for r in decision.reasons}),
             sla_due_at=verification.sla_due_at.isoformat(),
         )
+
+
+def open_screening_case(
+    db: Session, customer_id: str, hits: list[str], *, actor: Actor
+) -> Verification:
+    """A list changed and now matches the customer: a review case with the hits as reasons
+    (the customer's earlier verification stays as it was decided)."""
+    rules = policy(db)
+    findings = [risk.Finding("screening_hit", hit, "screening") for hit in hits]
+    decision = risk.decide(findings, risk_policy(rules))
+    verification = Verification(
+        customer_id=customer_id,
+        status=VerificationStatus.IN_REVIEW,
+        typed={"rescreening": True},
+        score=decision.score,
+        outcome=risk.REVIEW,
+        reasons=decision.reasons,
+        sla_due_at=utcnow() + timedelta(hours=rules.review_sla_hours),
+    )
+    db.add(verification)
+    db.flush()
+    record(
+        db,
+        events.KYC_REVIEW_OPENED,
+        verification,
+        actor,
+        score=decision.score,
+        reasons=["screening_hit"],
+        sla_due_at=verification.sla_due_at.isoformat() if verification.sla_due_at else None,
+    )
     return verification
 
 
@@ -361,7 +414,7 @@ def assign(db: Session, verification_id: str, assignee: str, *, actor: Actor) ->
     verification = _in_review(db, verification_id)
     verification.assignee = assignee
     _audit(db, verification, actor, "assigned", assignee=assignee)
-    _event(db, events.KYC_CASE_ASSIGNED, verification, actor, assignee=assignee, by=actor.ref)
+    record(db, events.KYC_CASE_ASSIGNED, verification, actor, assignee=assignee, by=actor.ref)
     return verification
 
 
@@ -383,7 +436,7 @@ def request_info(db: Session, verification_id: str, *, actor: Actor, note: str) 
     verification.status = VerificationStatus.INFO_REQUESTED
     verification.decision_note, verification.updated_at = note, utcnow()
     _audit(db, verification, actor, "info_requested", note=note)
-    _event(db, events.KYC_INFO_REQUESTED, verification, actor, by=actor.ref, note=note)
+    record(db, events.KYC_INFO_REQUESTED, verification, actor, by=actor.ref, note=note)
     return verification
 
 
@@ -415,10 +468,10 @@ def _decide(
     if by != "rules":
         _audit(db, verification, actor, str(status), note=note)
     if status == VerificationStatus.APPROVED:
-        _event(db, events.KYC_APPROVED, verification, actor, by=by, score=verification.score)
+        record(db, events.KYC_APPROVED, verification, actor, by=by, score=verification.score)
     else:
         reasons = sorted({r["rule"] for r in verification.reasons})
-        _event(db, events.KYC_REJECTED, verification, actor, by=by, reasons=reasons)
+        record(db, events.KYC_REJECTED, verification, actor, by=by, reasons=reasons)
 
 
 # -- retention --------------------------------------------------------------------------------
@@ -438,7 +491,7 @@ def purge_documents(db: Session, *, now: datetime | None = None, limit: int = 50
         erased[document.verification_id] = erased.get(document.verification_id, 0) + 1
     for verification_id, count in erased.items():
         verification = get_verification(db, verification_id)
-        _event(db, events.KYC_DOCUMENTS_PURGED, verification, None, documents=count)
+        record(db, events.KYC_DOCUMENTS_PURGED, verification, None, documents=count)
     return len(due)
 
 
@@ -451,7 +504,7 @@ def _audit(
     db.add(KycAudit(verification_id=verification.id, actor=actor.ref, action=action, detail=detail))
 
 
-def _event(
+def record(
     db: Session, event_type: str, verification: Verification, actor: Actor | None, **payload: Any
 ) -> None:
     eventlog.record(

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import math
 from datetime import timedelta
+from typing import Any
 
 from firstmile.auth.scopes import Actor
 from firstmile.contracts import events
@@ -60,15 +61,25 @@ def _ensure_ready(contract: Contract) -> None:
 
 
 def request_signature(
-    db: Session, contract_id: str, *, channel: str, actor: Actor
+    db: Session,
+    contract_id: str,
+    *,
+    channel: str,
+    actor: Actor,
+    signatory_id: str | None = None,
 ) -> SignatureRequest:
-    """Send a fresh one-time code to the customer's verified email or mobile number."""
+    """Send a fresh one-time code to the customer's verified email or mobile number; for a
+    business, to the authorised signatory named by `signatory_id` (only they may sign)."""
     the_channel = _channel(channel)
     contract = repo.find(db, contract_id, for_update=True)
     if contract is None:
         raise NotFound("contract", contract_id)
     _ensure_ready(contract)
-    address = customers_service.contact_for(db, contract.customer_id, the_channel.value)
+    signatory = _signatory(db, contract.customer_id, signatory_id)
+    if signatory is not None:
+        address = signatory.email if the_channel == SignatureChannel.EMAIL else signatory.phone
+    else:
+        address = customers_service.contact_for(db, contract.customer_id, the_channel.value)
     if not address:
         raise NoVerifiedContact(
             f"the customer has no verified {_WHAT[the_channel]}; verify one or use the other "
@@ -90,6 +101,7 @@ def request_signature(
         masked_address=mask_address(address),
         expires_at=utcnow() + timedelta(seconds=settings.otp_ttl_seconds),
         requested_by=actor.ref,
+        signatory_id=signatory.id if signatory is not None else None,
     )
     db.add(request)
     db.flush()
@@ -158,12 +170,15 @@ def sign(
     otp.verify(db, purpose=SIGNATURE_PURPOSE, subject_id=contract.id, code=cleaned)
     digest = _document_hash(contract)
     customer = customers_service.get_customer(db, contract.customer_id)
+    # a business signs through its signatory, who must still be one when signing
+    signatory = _signatory(db, customer.id, request.signatory_id)
+    signer_name = signatory.full_name if signatory is not None else customer.display_name
     now = utcnow()
     db.add(
         Signature(
             contract_id=contract.id,
             customer_id=customer.id,
-            signer_name=customer.display_name,
+            signer_name=signer_name,
             actor=actor.ref,
             signed_at=now,
             ip=(ip or None) and ip[:64],
@@ -185,6 +200,19 @@ def sign(
         priority=jobs.HIGH,
     )
     return contract
+
+
+def _signatory(db: Session, customer_id: str, signatory_id: str | None) -> Any:
+    """The business's authorised signatory (None for a person, who signs for themselves)."""
+    from firstmile.customers.models import CustomerKind
+    from firstmile.kyc import business
+
+    customer = customers_service.get_customer(db, customer_id)
+    if customer.kind != CustomerKind.ORGANIZATION:
+        if signatory_id is not None:
+            raise InvalidInput("only a business signs through a signatory", field="signatory_id")
+        return None
+    return business.signatory(db, customer_id, signatory_id)
 
 
 def _document_hash(contract: Contract) -> str:
