@@ -338,3 +338,73 @@ def test_a_list_reload_rescreens_customers_and_opens_review_cases(db: Session) -
         db, "un", "un", [entry("QDi.1", "Omar Yusuf al-Rashidi"), entry("QDi.2", "Eva NOVAKOVA")]
     )
     assert screening_link.after_load(db, again, actor=SYSTEM) == []  # nothing new
+
+
+@pytest.mark.usefixtures("telco")
+def test_an_address_abroad_is_a_reason(db: Session) -> None:
+    abroad = {
+        "kind": "postal",
+        "address": {
+            "street": "Drottninggatan",
+            "house_number": "12",
+            "postcode": "111 51",
+            "city": "Stockholm",
+            "country": "SE",
+        },
+    }
+    eva = make.registered(db, contacts=[make.email(), make.phone(), abroad])
+    verification = submitted(db, eva.id)
+    [reason] = verification.reasons
+    assert (reason["rule"], reason["field"]) == ("outside_service_area", "address.country")
+    assert "operator serves CZ" in reason["detail"]
+
+
+@pytest.mark.usefixtures("telco")
+def test_the_same_iban_at_other_customers_is_velocity(db: Session) -> None:
+    from firstmile.billing.models import BillingAccount, PaymentMethod
+    from firstmile.customers.models import Account
+
+    iban = "CZ6508000000192000145399"
+    people = [make.registered(db, contacts=[make.email(f"p{i}@example.com")]) for i in range(3)]
+    for person in people:
+        account = db.scalar(select(Account).where(Account.customer_id == person.id))
+        assert account is not None
+        billing = BillingAccount(
+            account_id=account.id, customer_id=person.id, status="active", cycle_day=1,
+            paperless=False, bill_delivery="postal", bill_language="cs", currency="CZK",
+            created_by="system:test", updated_by="system:test",
+        )  # fmt: skip
+        db.add(billing)
+        db.flush()
+        db.add(
+            PaymentMethod(
+                billing_account_id=billing.id,
+                kind="sepa_direct_debit",
+                holder_name="X",
+                iban=iban,
+                added_by="system:test",
+            )  # fmt: skip
+        )
+    db.flush()
+    verification = submitted(db, people[0].id)
+    reason = next(r for r in verification.reasons if r["field"] == "iban")
+    assert reason["rule"] == "velocity"
+    assert "2 other customers" in reason["detail"]
+    assert iban not in reason["detail"]  # masked
+
+
+@pytest.mark.usefixtures("telco")
+def test_details_are_blanked_after_their_retention(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    eva = make.registered(db)
+    verification = submitted(db, eva.id)
+    db.commit()
+    clock.travel(timedelta(days=1826))
+    run_jobs()
+    with sessions() as s:
+        kept = service.get_verification(s, verification.id)
+        assert (kept.typed, kept.document, kept.checks) == ({}, {}, [])
+        assert kept.status == VerificationStatus.APPROVED
+        assert kept.details_purged_at is not None
+        assert "kyc.details_purged" in types(s, eva.id)

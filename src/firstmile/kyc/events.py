@@ -57,6 +57,12 @@ KYC_DOCUMENTS_PURGED = declare(
     subject="kyc_verification",
     payload={"documents": "how many were erased"},
 )
+KYC_DETAILS_PURGED = declare(
+    "kyc.details_purged",
+    "A decided verification's details (typed data, document fields, checks) reached the end "
+    "of their retention period and were erased; the verdict stays.",
+    subject="kyc_verification",
+)
 PRIVACY_EXPORTED = declare(
     "privacy.data_exported",
     "Everything held about the customer was exported (a data-subject access request).",

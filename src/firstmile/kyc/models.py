@@ -59,6 +59,7 @@ class Verification(IdMixin, Base):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(120))
     decision_note: Mapped[str | None] = mapped_column(Text)
+    details_purged_at: Mapped[datetime | None]  # retention over: only the verdict is left
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,4 +1,5 @@
-"""Background work of the kyc domain: the daily purge of document images past retention."""
+"""Background work of the kyc domain: the daily purge of document images and verification
+details past their retention periods."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ PURGE_JOB = "kyc.documents_purge"
 @jobs.handler(PURGE_JOB)
 def purge(db: Session, args: dict[str, Any]) -> None:
     while service.purge_documents(db) == 500:
+        pass
+    while service.purge_details(db) == 500:
         pass
     schedule_next_purge(db)
 

@@ -1,0 +1,69 @@
+"""The kyc domain's service (see docs/kyc.md and docs/domain-interfaces.md).
+
+`verification`: start, upload, submit (every check, the risk decision); `review`: the
+queue, cases and decisions, audited; `retention`: what is erased when its time is over;
+`findings`: the checks beyond the document; `common`: policy, decisions, audit, events.
+"""
+
+from firstmile.kyc.service.common import (
+    decide,
+    documents,
+    get_verification,
+    policy,
+    record,
+    risk_policy,
+)
+from firstmile.kyc.service.retention import purge_details, purge_documents
+from firstmile.kyc.service.review import (
+    approve,
+    assign,
+    audit_trail,
+    case,
+    document_image,
+    queue,
+    reject,
+    request_info,
+)
+from firstmile.kyc.service.verification import (
+    DOCUMENT_KINDS,
+    DOCUMENT_TYPES,
+    MAX_DOCUMENT_BYTES,
+    SUBMITTABLE,
+    Typed,
+    open_screening_case,
+    settle,
+    start,
+    submit,
+    upload,
+    verifications_of,
+)
+
+__all__ = [
+    "DOCUMENT_KINDS",
+    "DOCUMENT_TYPES",
+    "MAX_DOCUMENT_BYTES",
+    "SUBMITTABLE",
+    "Typed",
+    "approve",
+    "assign",
+    "audit_trail",
+    "case",
+    "decide",
+    "document_image",
+    "documents",
+    "get_verification",
+    "open_screening_case",
+    "policy",
+    "purge_details",
+    "purge_documents",
+    "queue",
+    "record",
+    "reject",
+    "request_info",
+    "risk_policy",
+    "settle",
+    "start",
+    "submit",
+    "upload",
+    "verifications_of",
+]
