@@ -370,10 +370,17 @@ def test_the_same_iban_at_other_customers_is_velocity(db: Session) -> None:
         account = db.scalar(select(Account).where(Account.customer_id == person.id))
         assert account is not None
         billing = BillingAccount(
-            account_id=account.id, customer_id=person.id, status="active", cycle_day=1,
-            paperless=False, bill_delivery="postal", bill_language="cs", currency="CZK",
-            created_by="system:test", updated_by="system:test",
-        )  # fmt: skip
+            account_id=account.id,
+            customer_id=person.id,
+            status="active",
+            cycle_day=1,
+            paperless=False,
+            bill_delivery="postal",
+            bill_language="cs",
+            currency="CZK",
+            created_by="system:test",
+            updated_by="system:test",
+        )
         db.add(billing)
         db.flush()
         db.add(
@@ -383,7 +390,7 @@ def test_the_same_iban_at_other_customers_is_velocity(db: Session) -> None:
                 holder_name="X",
                 iban=iban,
                 added_by="system:test",
-            )  # fmt: skip
+            )
         )
     db.flush()
     verification = submitted(db, people[0].id)
