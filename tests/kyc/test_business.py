@@ -162,3 +162,24 @@ def test_kyb_through_the_api(
     verified = client.post(f"/api/customers/{company.id}/kyb/verification", headers=agent)
     assert verified.status_code == 201, verified.text
     assert verified.json()["status"] == "approved"
+
+
+@pytest.mark.usefixtures("telco")
+def test_every_person_behind_a_business_is_rescreened_after_a_list_load(db: Session) -> None:
+    from firstmile.kyc import screening_link
+    from firstmile.kyc.screening import service as screening
+    from tests.kyc.screening.factories import entry
+
+    company = bakery(db)
+    business.add_party(db, company.id, OWNER, actor=SYSTEM)
+    business.add_party(db, company.id, CLERK, actor=SYSTEM)
+    assert business.verify(db, company.id, actor=SYSTEM).status == VerificationStatus.APPROVED
+    loaded = screening.load_entries(db, "eu", "eu", [entry("EU.1", "Jan NOVAK")])
+    [case] = screening_link.after_load(db, loaded, actor=SYSTEM)
+    assert case.customer_id == company.id
+    assert "EU.1" in case.reasons[0]["detail"]
+    loaded = screening.load_entries(
+        db, "eu", "eu", [entry("EU.1", "Jan NOVAK"), entry("EU.2", "Petra MALA")]
+    )
+    [case] = screening_link.after_load(db, loaded, actor=SYSTEM)  # the clerk, not the owner
+    assert "EU.2" in case.reasons[0]["detail"]

@@ -198,13 +198,15 @@ def _screening_findings(
     from firstmile.kyc import screening_link
 
     out: list[risk.Finding] = []
-    subjects: list[tuple[str, date | None, str | None, str]] = [
-        (customer.legal_name or "", None, customer.country, "company")
+    subjects: list[tuple[str, str, date | None, str | None, str]] = [
+        ("customer", customer.legal_name or "", None, customer.country, "company")
     ]
-    subjects += [(p.full_name, p.birth_date, p.nationality, "person") for p in people]
-    for name, birth, country, schema in subjects:
-        for hit in screening_link.screen(db, customer.id, name, birth, country, schema):
-            out.append(risk.Finding("screening_hit", hit, "screening"))
+    subjects += [
+        (f"party:{p.id}", p.full_name, p.birth_date, p.nationality, "person") for p in people
+    ]
+    for key, name, birth, country, schema in subjects:
+        hits = screening_link.screen(db, customer.id, name, birth, country, schema, subject=key)
+        out += [risk.Finding("screening_hit", hit, "screening") for hit in hits]
     for party in people:
         party.screening = {"screened_at": utcnow().isoformat()}
     return out

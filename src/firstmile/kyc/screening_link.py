@@ -16,6 +16,8 @@ def screen(
     birth_date: date | None,
     country: str | None,
     schema: str,
+    *,
+    subject: str = "customer",
 ) -> list[str]:
     """The hits that stand for `name`, open or confirmed (a false positive already decided
     does not come back until its list entry changes), each described for the reviewer:
@@ -25,7 +27,13 @@ def screen(
     if not name.strip():
         return []
     hits = screening.screen_customer(
-        db, customer_id, name=name, birth_date=birth_date, nationality=country, schema=schema
+        db,
+        customer_id,
+        name=name,
+        birth_date=birth_date,
+        nationality=country,
+        schema=schema,
+        subject=subject,
     )
     return [screening.describe(hit) for hit in hits]
 

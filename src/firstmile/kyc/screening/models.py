@@ -60,12 +60,15 @@ class ListEntry(IdMixin, Base):
 
 
 class ScreenedSubject(Base):
-    """What a customer was last screened as: re-screened against new and changed entries
-    whenever a list is loaded."""
+    """What a customer (or a person behind a business customer) was last screened as:
+    re-screened against new and changed entries whenever a list is loaded."""
 
     __tablename__ = "kyc_screening_subjects"
 
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    # Who of the customer: the customer themself, or a person behind a business
+    # ("party:<id>"): each is re-screened on its own.
+    subject: Mapped[str] = mapped_column(String(60), primary_key=True, default="customer")
     name: Mapped[str] = mapped_column(String(300))
     birth_date: Mapped[date | None]
     nationality: Mapped[str | None] = mapped_column(String(2))

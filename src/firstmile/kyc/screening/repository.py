@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from firstmile.kit.db import Session
 from firstmile.kyc.screening.entries import ListedName, Listing, NameKind, Schema
@@ -61,17 +61,18 @@ def hits_of(db: Session, customer_id: str, entry_ids: Sequence[str] | None = Non
 def subjects(db: Session) -> Iterator[ScreenedSubject]:
     """Every customer screened so far, read a page at a time (the caller may write between
     pages: no cursor stays open)."""
-    after = ""
+    after = ("", "")
+    key = tuple_(ScreenedSubject.customer_id, ScreenedSubject.subject)
     while True:
         page = list(
             db.scalars(
                 select(ScreenedSubject)
-                .where(ScreenedSubject.customer_id > after)
-                .order_by(ScreenedSubject.customer_id)
+                .where(key > tuple_(*after))
+                .order_by(ScreenedSubject.customer_id, ScreenedSubject.subject)
                 .limit(_BATCH)
             )
         )
         yield from page
         if len(page) < _BATCH:
             return
-        after = page[-1].customer_id
+        after = (page[-1].customer_id, page[-1].subject)

@@ -190,6 +190,7 @@ def screen_customer(
     nationality: str | None,
     schema: Schema | str | None,
     *,
+    subject: str = "customer",
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[Hit]:
     """Screen a customer against every list: the hits that stand now (open or confirmed,
@@ -198,13 +199,13 @@ def screen_customer(
     for re-screening after the next list load."""
     query = _query(name, birth_date, nationality, _schema(schema))
     serialize_on(db, f"kyc.screening.customer:{customer_id}")
-    subject = db.get(ScreenedSubject, customer_id)
-    if subject is None:
-        subject = ScreenedSubject(customer_id=customer_id)
-        db.add(subject)
-    subject.name, subject.birth_date, subject.nationality = query.name, birth_date, query.country
-    subject.schema = query.schema.value if query.schema else None
-    subject.screened_at = utcnow()
+    screened = db.get(ScreenedSubject, (customer_id, subject))
+    if screened is None:
+        screened = ScreenedSubject(customer_id=customer_id, subject=subject)
+        db.add(screened)
+    screened.name, screened.birth_date, screened.nationality = query.name, birth_date, query.country
+    screened.schema = query.schema.value if query.schema else None
+    screened.screened_at = utcnow()
     matches = search(current_index(db), query, _threshold(threshold))
     return [hit for hit, _created in _record(db, customer_id, matches)]
 
