@@ -415,3 +415,27 @@ def test_details_are_blanked_after_their_retention(
         assert kept.status == VerificationStatus.APPROVED
         assert kept.details_purged_at is not None
         assert "kyc.details_purged" in types(s, eva.id)
+
+
+@pytest.mark.usefixtures("telco")
+def test_an_undecided_case_is_overdue_when_its_sla_passes(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    typo = service.Typed(
+        surname="Novak", given_names="Eva", birth_date=date(1985, 3, 4), document_number="40123456"
+    )
+    late = make.registered(db)
+    decided = make.registered(db, contacts=[make.email("other@example.com")])
+    submitted(db, late.id, typo)
+    on_time = submitted(db, decided.id, typo)
+    service.approve(db, on_time.id, actor=SYSTEM, note="typo")
+    db.commit()
+    clock.travel(timedelta(hours=23))
+    run_jobs()
+    with sessions() as s:
+        assert "kyc.review_overdue" not in types(s, late.id)
+    clock.travel(timedelta(hours=2))
+    run_jobs()
+    with sessions() as s:
+        assert types(s, late.id).count("kyc.review_overdue") == 1
+        assert "kyc.review_overdue" not in types(s, decided.id)

@@ -27,6 +27,12 @@ KYC_REVIEW_OPENED = declare(
     subject="kyc_verification",
     payload={"score": "the risk score", "reasons": "why", "sla_due_at": "when it is due"},
 )
+KYC_REVIEW_OVERDUE = declare(
+    "kyc.review_overdue",
+    "A review case is still undecided when its SLA is due.",
+    subject="kyc_verification",
+    payload={"assignee": "who has it (null: nobody)", "hours_late": "hours past the SLA"},
+)
 KYC_APPROVED = declare(
     "kyc.approved",
     "The customer's identity is verified (by the rules, or by a reviewer).",

@@ -14,6 +14,11 @@ from firstmile.kyc import service
 PURGE_JOB = "kyc.documents_purge"
 
 
+@jobs.handler(service.SLA_JOB)
+def review_sla(db: Session, args: dict[str, Any]) -> None:
+    service.check_sla(db, str(args["verification_id"]))
+
+
 @jobs.handler(PURGE_JOB)
 def purge(db: Session, args: dict[str, Any]) -> None:
     while service.purge_documents(db) == 500:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from firstmile.auth.scopes import Actor
+from firstmile.kit import jobs
 from firstmile.kit import settings as settings_module
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, NotFound
@@ -16,6 +19,7 @@ from firstmile.kyc.models import (
     Verification,
     VerificationStatus,
 )
+from firstmile.kyc.pack import KycFile
 from firstmile.kyc.service.common import audit, decide, get_verification, record
 
 
@@ -97,3 +101,46 @@ def _in_review(db: Session, verification_id: str) -> Verification:
             f"the verification is {verification.status}, not in review", field="verification_id"
         )
     return verification
+
+
+SLA_JOB = "kyc.review_sla"
+
+
+def open_review(db: Session, verification: Verification, rules: KycFile, actor: Actor) -> None:
+    """A case for an agent, due within the pack's SLA; a job looks again when it is due."""
+    verification.status = VerificationStatus.IN_REVIEW
+    due = utcnow() + timedelta(hours=rules.review_sla_hours)
+    verification.sla_due_at = due
+    record(
+        db,
+        events.KYC_REVIEW_OPENED,
+        verification,
+        actor,
+        score=verification.score,
+        reasons=sorted({r["rule"] for r in verification.reasons}),
+        sla_due_at=due.isoformat(),
+    )
+    jobs.enqueue(
+        db,
+        SLA_JOB,
+        {"verification_id": verification.id},
+        run_at=due,
+        key=f"{SLA_JOB}:{verification.id}:{due.isoformat()}",
+    )
+
+
+def check_sla(db: Session, verification_id: str) -> None:
+    """Still undecided when due: record that the case is overdue (supervisors watch it)."""
+    verification = get_verification(db, verification_id)
+    due = verification.sla_due_at
+    if verification.status != VerificationStatus.IN_REVIEW or due is None or due > utcnow():
+        return
+    hours = round((utcnow() - due).total_seconds() / 3600, 1)
+    record(
+        db,
+        events.KYC_REVIEW_OVERDUE,
+        verification,
+        None,
+        assignee=verification.assignee,
+        hours_late=hours,
+    )

@@ -36,6 +36,7 @@ from firstmile.kyc.service.findings import (
     iban_velocity,
     service_area,
 )
+from firstmile.kyc.service.review import open_review
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
@@ -215,17 +216,7 @@ def settle(
     elif decision.outcome == risk.REJECT:
         decide(db, verification, VerificationStatus.REJECTED, actor, by="rules", note=None)
     else:
-        verification.status = VerificationStatus.IN_REVIEW
-        verification.sla_due_at = utcnow() + timedelta(hours=rules.review_sla_hours)
-        record(
-            db,
-            events.KYC_REVIEW_OPENED,
-            verification,
-            actor,
-            score=decision.score,
-            reasons=sorted({r["rule"] for r in decision.reasons}),
-            sla_due_at=verification.sla_due_at.isoformat(),
-        )
+        open_review(db, verification, rules, actor)
 
 
 def open_screening_case(
@@ -238,24 +229,15 @@ def open_screening_case(
     decision = risk.decide(findings, risk_policy(rules))
     verification = Verification(
         customer_id=customer_id,
-        status=VerificationStatus.IN_REVIEW,
+        status=VerificationStatus.AWAITING_DOCUMENTS,
         typed={"rescreening": True},
         score=decision.score,
         outcome=risk.REVIEW,
         reasons=decision.reasons,
-        sla_due_at=utcnow() + timedelta(hours=rules.review_sla_hours),
     )
     db.add(verification)
     db.flush()
-    record(
-        db,
-        events.KYC_REVIEW_OPENED,
-        verification,
-        actor,
-        score=decision.score,
-        reasons=["screening_hit"],
-        sla_due_at=verification.sla_due_at.isoformat() if verification.sla_due_at else None,
-    )
+    open_review(db, verification, rules, actor)
     return verification
 
 
