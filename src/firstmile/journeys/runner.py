@@ -234,7 +234,7 @@ def run_due(db: Session, *, batch_size: int = 100) -> int:
         try:
             with db.begin_nested():
                 for instance in claimed:
-                    process(db, instance, inbox.get(instance.id, []), now)
+                    process(db, instance, inbox.get(instance.id, []), now, fresh_keys=True)
             return len(claimed)
         except Exception:
             log.debug("journey batch of %d fell back to one savepoint each", len(claimed))
@@ -263,7 +263,12 @@ def _inbox(db: Session, instance_ids: list[str]) -> dict[str, list[dict[str, Any
 
 
 def process(
-    db: Session, instance: JourneyInstance, events: list[dict[str, Any]], now: datetime
+    db: Session,
+    instance: JourneyInstance,
+    events: list[dict[str, Any]],
+    now: datetime,
+    *,
+    fresh_keys: bool = False,
 ) -> None:
     """Feed an instance what is due (its start, its events in order, its timer) and carry
     out the commands of each step as the core gives them."""
@@ -282,19 +287,20 @@ def process(
             db.execute(delete(JourneyInbox).where(JourneyInbox.instance_id == instance.id))
             db.delete(instance)
             return
-        state = _carry(db, instance, version, outcome, ctx)
+        state = _carry(db, instance, version, outcome, ctx, fresh_keys)
     else:
         state = core.State.from_json(instance.id, instance.customer_id, instance.state)
     for event in events:
-        state = _carry(
-            db, instance, version, core.handle(journey, state, core.EventInput(event), ctx), ctx
-        )
+        outcome = core.handle(journey, state, core.EventInput(event), ctx)
+        state = _carry(db, instance, version, outcome, ctx, fresh_keys)
     if events:
         db.execute(delete(JourneyInbox).where(JourneyInbox.instance_id == instance.id))
     if state.status == core.WAITING and state.due_at is not None and state.due_at <= now:
         assert state.timer is not None
         timer = core.TimerInput(state.timer)
-        state = _carry(db, instance, version, core.handle(journey, state, timer, ctx), ctx)
+        state = _carry(
+            db, instance, version, core.handle(journey, state, timer, ctx), ctx, fresh_keys
+        )
     store(instance, state, now)
 
 
@@ -304,15 +310,16 @@ def _carry(
     version: Version,
     outcome: core.Outcome,
     ctx: core.Context,
+    fresh_keys: bool = False,
 ) -> core.State:
     """Carry out an outcome's commands; a domain call's answer that decides the path goes
     back to the core at once, in the same transaction."""
     state = outcome.state
-    answers = carry_out(db, instance, version, outcome.commands)
+    answers = carry_out(db, instance, version, outcome.commands, fresh_keys=fresh_keys)
     while answers:
         following = core.handle(version.journey, state, answers.pop(0), ctx)
         state = following.state
-        answers += carry_out(db, instance, version, following.commands)
+        answers += carry_out(db, instance, version, following.commands, fresh_keys=fresh_keys)
     return state
 
 
@@ -354,10 +361,19 @@ def context(db: Session, customer_id: str, now: datetime) -> core.Context:
 
 
 def carry_out(
-    db: Session, instance: JourneyInstance, version: Version, commands: list[core.Command]
+    db: Session,
+    instance: JourneyInstance,
+    version: Version,
+    commands: list[core.Command],
+    *,
+    fresh_keys: bool = False,
 ) -> list[core.ActionResult]:
     """Do what the core asked, in the caller's transaction; returns the answers of domain
-    calls that decide a path (a refusal is rolled back to its savepoint and reported)."""
+    calls that decide a path (a refusal is rolled back to its savepoint and reported).
+
+    `fresh_keys` (a batch's fast path): a command's key names a visit that has not happened,
+    so a message request skips its lookup; were it wrong, the unique key fails the batch,
+    which then runs again without the assumption."""
     answers: list[core.ActionResult] = []
     for command in commands:
         if isinstance(command, core.Record):
@@ -388,6 +404,7 @@ def carry_out(
                 idempotency_key=command.key,
                 actor=ACTOR,
                 channel=command.channel,
+                new_key=fresh_keys,
             )
         elif isinstance(command, core.CallAction) and command.report:
             savepoint = db.begin_nested()

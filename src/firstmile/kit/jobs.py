@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from firstmile.kit.db import Base, IdMixin, Session, skip_locked
+from firstmile.kit.db import Base, IdMixin, Session, new_id, skip_locked
 from firstmile.kit.time import utcnow
 
 log = logging.getLogger("firstmile.jobs")
@@ -121,15 +121,20 @@ def enqueue(
     key: str | None = None,
     max_attempts: int = 8,
     priority: int = NORMAL,
+    key_is_new: bool = False,
 ) -> Job:
     """Add a job in the caller's transaction; with `key`, a second enqueue returns the first.
 
+    `key_is_new`: the caller knows no job can have this key yet (it is derived from a row
+    made in this transaction): the job is not looked up, and is inserted with the session's
+    next flush (the unique key still refuses a duplicate then).
     Due jobs run by `priority` (URGENT, HIGH, NORMAL, BULK), then oldest first."""
-    if key is not None:
+    if key is not None and not key_is_new:
         existing = db.scalar(select(Job).where(Job.key == key))
         if existing is not None:
             return existing
     job = Job(
+        id=new_id(),
         kind=kind,
         args=args,
         key=key,
@@ -138,7 +143,8 @@ def enqueue(
         priority=priority,
     )
     db.add(job)
-    db.flush()
+    if not key_is_new:
+        db.flush()
     return job
 
 

@@ -53,6 +53,7 @@ def enqueue_delivery(db: Session, message: Message) -> None:
         DELIVER_JOB,
         {"message_id": message.id},
         key=deliver_job_key(message.id),
+        key_is_new=True,  # the message was made in this transaction
         run_at=message.scheduled_for,
         # Transactional messages have their own lane: no marketing send delays them.
         priority=jobs.BULK if message.klass == MessageClass.MARKETING else jobs.URGENT,

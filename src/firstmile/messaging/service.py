@@ -18,7 +18,7 @@ from firstmile.auth.scopes import Actor
 from firstmile.customers import repository as customers_repository
 from firstmile.customers import service as customers_service
 from firstmile.customers.models import Customer
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, new_id
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
@@ -55,6 +55,7 @@ def send(
     channel: Channel | str | None = None,
     recipient: str | None = None,
     sensitive: bool | None = None,
+    new_key: bool = False,
 ) -> Message:
     """Store a message request, routed, and queue its delivery; a repeated key returns the
     first message and changes nothing.
@@ -70,10 +71,14 @@ def send(
     `channel` forces one channel (no fallbacks); `recipient` then overrides the customer's
     verified address (e.g. to verify a new one). `sensitive` (default: whether `data` holds
     a "code") keeps the body out of the API and erases it after delivery.
+
+    `new_key`: the caller knows the key cannot have been used (a journey step's key names a
+    visit that has not happened yet): the message is not looked up, and is written with the
+    session's next flush; should the key exist after all, the unique key refuses it then.
     """
     forced = _enum(Channel, channel, "channel") if channel is not None else None
     _check_key(idempotency_key)
-    existing = repo.by_idempotency_key(db, idempotency_key)
+    existing = None if new_key else repo.by_idempotency_key(db, idempotency_key)
     if existing is not None:
         return _same_request(existing, customer_id, purpose)
     if not purpose or len(purpose) > PURPOSE_FIELD_MAX:
@@ -122,7 +127,7 @@ def send(
         scheduled_for=plan.send_at if plan.send_at > utcnow() else None,
         **delivery.columns(first),
     )
-    return _store(db, message, actor)
+    return _store(db, message, actor, new_key=new_key)
 
 
 def _with_offer(
@@ -251,8 +256,20 @@ def _suppressed(channel: str, customer: Customer) -> dict[str, Any]:
     }
 
 
-def _store(db: Session, message: Message, actor: Actor) -> Message:
+def _store(db: Session, message: Message, actor: Actor, *, new_key: bool = False) -> Message:
     """Insert the message and queue it; a concurrent send with the same key wins instead."""
+    message.id = new_id()
+    if new_key:
+        db.add(message)  # no savepoint: the caller's transaction fails on a duplicate key
+    else:
+        existing = _insert_or_find(db, message)
+        if existing is not None:
+            return _same_request(existing, message.customer_id, message.purpose)
+    return _queued(db, message, actor)
+
+
+def _insert_or_find(db: Session, message: Message) -> Message | None:
+    """Insert the message; or the one stored under its key when a concurrent send won."""
     try:
         with db.begin_nested():
             db.add(message)
@@ -261,7 +278,12 @@ def _store(db: Session, message: Message, actor: Actor) -> Message:
         existing = repo.by_idempotency_key(db, message.idempotency_key)
         if existing is None:
             raise
-        return _same_request(existing, message.customer_id, message.purpose)
+        return existing
+    return None
+
+
+def _queued(db: Session, message: Message, actor: Actor) -> Message:
+    """Record the request (or its suppression) and queue its delivery."""
     if message.status == MessageStatus.SUPPRESSED:
         reasons = sorted(set(message.skipped.values()))
         delivery.record(
