@@ -9,8 +9,8 @@ from firstmile.kyc.screening.names import prepare, split_compound
 from firstmile.kyc.screening.spelling import fold
 
 
-def latin(name: str, *, company: bool = False) -> list[str]:
-    return [t.latin for t in prepare(name, company=company).tokens]
+def latin(name: str, *, company: bool = False, japanese: bool = False) -> list[str]:
+    return [t.latin for t in prepare(name, company=company, japanese=japanese).tokens]
 
 
 @pytest.mark.parametrize(
@@ -60,10 +60,13 @@ def test_han_reads_the_first_syllable_as_the_surname() -> None:
     assert latin("習近平") == ["xi", "jinping"]
 
 
-def test_kanji_in_a_japanese_name_are_dropped_and_reported() -> None:
+def test_kanji_are_read_in_a_japanese_name_and_not_counted_twice() -> None:
     prepared = prepare("麻原彰晃 アサハラ ショウコウ")
     assert [t.latin for t in prepared.tokens] == ["asahara", "shoko"]
-    assert prepared.dropped == ("麻原彰晃",)
+    assert prepared.dropped == ("麻原", "彰晃")  # the same reading as the kana that follow
+    assert latin("鈴木一郎", japanese=True) == ["suzuki", "ichiro"]
+    assert latin("スズキ 一郎") == ["suzuki", "ichiro"]  # kana: a Japanese name
+    assert latin("習近平") == ["xi", "jinping"]  # Han alone: read as Chinese
 
 
 def test_particles_titles_and_articles_are_dropped() -> None:

@@ -217,3 +217,14 @@ def test_a_weak_alias_counts_less(db: Session) -> None:
     [match] = service.match(db, "Abu Omar")
     assert match.listed == ListedName("Abu Omar", NameKind.WEAK)
     assert (match.comparison.score, match.score) == (1.0, 0.9)
+
+
+def test_a_japanese_holders_kanji_name_matches_its_latin_listing(db: Session) -> None:
+    from firstmile.kyc.screening.entries import Schema
+    from firstmile.kyc.screening.matching import Query, search
+
+    service.load_entries(db, "ofac", "ofac", [f.entry("9001", "SUZUKI, Ichiro")])
+    index = service.current_index(db)
+    found = search(index, Query("鈴木一郎", None, "JP", Schema.PERSON))
+    assert [m.listing.external_id for m in found] == ["9001"]
+    assert search(index, Query("鈴木一郎", None, "CN", Schema.PERSON)) == []  # read as Chinese

@@ -89,7 +89,9 @@ class Match:
 
 def search(index: Index, query: Query, threshold: float = DEFAULT_THRESHOLD) -> list[Match]:
     """The listings of `index` that match `query` at `threshold` or above, best first."""
-    prepared = prepare(query.name, company=query.schema == Schema.COMPANY)
+    prepared = prepare(
+        query.name, company=query.schema == Schema.COMPANY, japanese=query.country == "JP"
+    )
     if not prepared.tokens:
         return []
     best: dict[int, Match] = {}

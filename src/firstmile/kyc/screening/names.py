@@ -10,9 +10,10 @@ The rules, in order:
    Revised Romanisation) with the first syllable as the surname (習近平: xi jinping);
    every other script (Latin with diacritics, Cyrillic, Greek, Hebrew, ...) by anyascii
    (Müller: muller, Đorđević: dordevic, Щербаков: shcherbakov).
-   In a name that contains kana the Han characters are Japanese kanji, whose readings in a
-   name cannot be derived: those tokens are dropped and reported, so a kanji-only Japanese
-   name cannot be matched (give the name in kana or Latin letters).
+   In a Japanese name (one with kana, or a Japanese holder's) the Han characters are kanji:
+   pykakasi's dictionary gives their usual reading, romanised like the kana (鈴木一郎:
+   suzuki ichiro). A name's reading can differ from the dictionary's (names have rare
+   readings), so a kanji name may still miss where the kana or Latin spelling would match.
    In a company's name a dotted acronym is one word (S.A.R.L.: sarl).
 3. Particles (al, bin, ibn, van, von, de, ...), titles (mr, dr, sheikh, haji, ...) and, for
    companies, legal forms (ltd, llc, gmbh, ooo, ...) are dropped, unless nothing else is left.
@@ -27,6 +28,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from anyascii import anyascii
 
@@ -100,18 +102,24 @@ def split_compound(latin: str) -> list[str]:
     return ["abd", "allah" if rest in ("lah", "llah") else rest]
 
 
-def prepare(name: str, *, company: bool = False) -> PreparedName:
-    """`name` split, transliterated and keyed (rules in the module doc)."""
+def prepare(name: str, *, company: bool = False, japanese: bool = False) -> PreparedName:
+    """`name` split, transliterated and keyed (rules in the module doc); `japanese`: the
+    holder is Japanese, so Han characters are kanji even without kana."""
     text = unicodedata.normalize("NFKC", name)
     text = _ARTICLE.sub("", _APOSTROPHES.sub("", text))
     if company:
         text = _ACRONYM.sub(lambda found: found.group(0).replace(".", ""), text)
-    japanese = any(kana.is_kana(char) for char in text)
+    japanese = japanese or any(kana.is_kana(char) for char in text)
     tokens: list[Token] = []
     dropped: list[str] = []
     for raw in _SEPARATORS.split(text):
         if raw:
             _transliterate(raw, japanese, tokens, dropped)
+    if japanese:  # kanji followed by their reading in kana (furigana): keep the kana's
+        read = {t.latin for t in tokens if t.origin == "kana"}
+        repeated = [t for t in tokens if t.origin == "han" and t.latin in read]
+        tokens = [t for t in tokens if t not in repeated]
+        dropped += [t.text for t in repeated]
     kept = [t for t in tokens if not _ignorable(t.latin, company)]
     if not kept:
         return PreparedName(name, tuple(tokens), tuple(dropped))
@@ -134,8 +142,11 @@ def _transliterate(raw: str, japanese: bool, tokens: list[Token], dropped: list[
                 tokens += _compound_tokens(part, arabic.romanize(part), origin)
     elif origin == "kana":
         tokens.append(make_token(raw, kana.romanize(raw), origin))
-    elif origin in ("han", "hangul") and japanese:
-        dropped.append(raw)
+    elif origin == "han" and japanese:
+        readings = _kanji_readings(raw)
+        if not readings:
+            dropped.append(raw)
+        tokens += [make_token(part, kana.romanize(reading), origin) for part, reading in readings]
     elif origin in ("han", "hangul"):
         syllables = [s.lower() for s in _SYLLABLE.findall(anyascii(raw))]
         if syllables:
@@ -146,6 +157,25 @@ def _transliterate(raw: str, japanese: bool, tokens: list[Token], dropped: list[
         latin = re.sub("[^a-z0-9]", "", anyascii(raw.translate(_PRE_ASCII)).lower())
         if latin:
             tokens += _compound_tokens(raw, latin, origin)
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    import pykakasi
+
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=4096)
+def _kanji_readings(word: str) -> tuple[tuple[str, str], ...]:
+    """The word's parts (a surname and a given name written together are two) with their
+    readings in hiragana, from pykakasi's dictionary; empty when it has none."""
+    readings = []
+    for part in _kakasi().convert(word):
+        orig, hira = str(part["orig"]), str(part["hira"]).strip()
+        if hira and all(kana.is_kana(char) for char in hira):  # unknown: given back as is
+            readings.append((orig, hira))
+    return tuple(readings)
 
 
 def _compound_tokens(text: str, latin: str, origin: str) -> list[Token]:
