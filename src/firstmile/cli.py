@@ -49,6 +49,10 @@ def _domain_clis() -> None:
                 raise
             continue
         app.add_typer(module.app, name=domain)
+    # Screening is part of kyc, and also a command of its own: `firstmile screening load|match`.
+    from firstmile.kyc.screening import cli as screening_cli
+
+    app.add_typer(screening_cli.app, name="screening")
 
 
 def _logging(settings: Settings) -> None:

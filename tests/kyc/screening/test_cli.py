@@ -79,3 +79,14 @@ def test_bad_options_are_errors(sessions: sessionmaker[Session]) -> None:
     assert run("screening", "match", "Omar", "--schema", "vessel")[0] == 2
     code, body = run("screening", "load", "--format", "xls", str(f.DATA / "un.xml"))
     assert (code, body["error"]["field"]) == (2, "format")
+
+
+def test_screening_is_also_a_top_level_command() -> None:
+    from typer.testing import CliRunner
+
+    from firstmile.cli import app
+
+    result = CliRunner().invoke(app, ["screening", "match", "Omar Yusuf al-Rashidi"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output.strip().splitlines()[-1])
+    assert "hits" in body

@@ -1,4 +1,5 @@
-"""`firstmile kyc screening load|match` (also `firstmile kyc screening-load|screening-match`).
+"""`firstmile screening load|match` (also `firstmile kyc screening load|match` and
+`firstmile kyc screening-load|screening-match`).
 
 Each command prints one JSON object; exit code 0 when the command did its work (a match
 with no hits included), 2 with `{"error": {...}}` when the input was unusable (a malformed
