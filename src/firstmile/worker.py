@@ -23,7 +23,8 @@ def run_once(sessions: sessionmaker[Session], *, batch_size: int) -> int:
     how many jobs and instances were claimed."""
     staged: list[jobs.StagedWork] = []
     with sessions() as db:
-        count = jobs.run_due(db, batch_size=batch_size, staged=staged)
+        budget = settings_module.current().worker_job_budget_seconds
+        count = jobs.run_due(db, batch_size=batch_size, staged=staged, budget_seconds=budget)
         db.commit()
     for work in staged:
         jobs.finish_staged(sessions, work)

@@ -15,6 +15,7 @@ the middle loses its lease and another one runs the job again.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -152,13 +153,20 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 3600))
 
 
-def run_due(db: Session, *, batch_size: int = 50, staged: list[StagedWork] | None = None) -> int:
+def run_due(
+    db: Session,
+    *,
+    batch_size: int = 50,
+    staged: list[StagedWork] | None = None,
+    budget_seconds: float | None = None,
+) -> int:
     """Claim and run up to `batch_size` due jobs in the caller's transaction; returns the count.
 
     The caller commits. A job whose handler raises is rolled back to its savepoint and
     rescheduled (or failed), so the batch still commits the others. Staged jobs are prepared
     and leased, and their work appended to `staged` for `finish_staged` after the commit;
-    without a `staged` list they run whole, here.
+    without a `staged` list they run whole, here. After `budget_seconds` no further job of
+    the batch is started: those stay queued, untouched, for the next batch.
     """
     from firstmile.kit.registry import load_job_handlers
 
@@ -172,7 +180,10 @@ def run_due(db: Session, *, batch_size: int = 50, staged: list[StagedWork] | Non
         .with_for_update(skip_locked=skip_locked(dialect))
     )
     jobs = list(db.scalars(stmt))
-    for job in jobs:
+    started = time.perf_counter()
+    for done, job in enumerate(jobs):
+        if budget_seconds is not None and time.perf_counter() - started > budget_seconds:
+            return done
         if job.kind in _staged:
             _prepare_staged(db, job, staged)
         else:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # code, a ready contract) shows at once and SQLite's write lock is never held for a batch.
     worker_batch_size: int = 1
     worker_poll_seconds: float = 0.5
+    # A worker stops taking jobs from its batch after this long, so due journey steps are
+    # not held up behind a backlog of jobs (the rest of the batch stays queued).
+    worker_job_budget_seconds: float = Field(default=0.5, gt=0, le=60)
     run_worker_in_process: bool = True
     # Contract sealing: a PKCS#12 file with the operator's certificate; empty = demo certificate.
     sealing_pkcs12_path: Path | None = None
