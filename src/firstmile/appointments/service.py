@@ -121,16 +121,8 @@ def extend_slots(db: Session, *, actor: Actor, days: int | None = None) -> dict[
 
 
 def schedule_next_extension(db: Session) -> jobs.Job:
-    """The next daily run, keyed by its UTC date so it is enqueued once however often asked."""
-    tomorrow = utcnow().date() + timedelta(days=1)
-    run_at = datetime.combine(tomorrow, datetime.min.time(), tzinfo=utcnow().tzinfo)
-    return jobs.enqueue(
-        db,
-        EXTEND_JOB,
-        {},
-        run_at=run_at + timedelta(minutes=30),
-        key=f"{EXTEND_JOB}:{tomorrow.isoformat()}",
-    )
+    """The next daily run (00:30 UTC tomorrow)."""
+    return jobs.enqueue_tomorrow(db, EXTEND_JOB, after_midnight=timedelta(minutes=30))
 
 
 # -- finding slots -----------------------------------------------------------------------

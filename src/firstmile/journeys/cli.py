@@ -21,33 +21,20 @@ def schema() -> None:
 
 @app.command("check")
 def check(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Check one journey file; prints {"valid": ..., "issues": [...]} (file:line field: ...)."""
-    import yaml
-    from pydantic import ValidationError
-
+    """Check one journey file; prints {"valid": ..., "issues": ["file:line: field: ..."]}
+    (message purposes are checked when the whole pack is loaded)."""
     from firstmile.eventlog import catalogue
-    from firstmile.journeys import actions
-    from firstmile.journeys.definition import DefinitionInvalid, JourneyFile, compile_journey
-    from firstmile.packs.yamlfile import read_yaml
+    from firstmile.journeys.definition import JourneyFile
+    from firstmile.journeys.pack import check_journey
+    from firstmile.packs.loader import read_part
+    from firstmile.packs.yamlfile import PackIssue
 
-    issues: list[str] = []
-    try:
-        loaded = read_yaml(path)
-        model = JourneyFile.model_validate(loaded.data)
-        compile_journey(
-            model, known_events=set(catalogue.load_catalogue()), known_actions=set(actions.names())
-        )
-    except yaml.YAMLError as exc:
-        issues.append(f"{path.name}: YAML syntax: {exc}")
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            field = ".".join(map(str, loc))
-            issues.append(f"{path.name}:{loaded.line_of(loc)} {field}: {err['msg']}")
-    except DefinitionInvalid as exc:
-        for problem in exc.problems:
-            field = ".".join(map(str, problem.loc))
-            issues.append(f"{path.name}:{loaded.line_of(problem.loc)} {field}: {problem.message}")
-    typer.echo(json.dumps({"valid": not issues, "issues": issues}, ensure_ascii=False))
-    if issues:
+    issues: list[PackIssue] = []
+    part = read_part(path, path.parent, JourneyFile, issues)
+    if part is not None:
+        loaded, model = part
+        issues += check_journey(path.name, loaded, model, set(catalogue.load_catalogue()), None)
+    texts = [str(issue) for issue in issues]
+    typer.echo(json.dumps({"valid": not texts, "issues": texts}, ensure_ascii=False))
+    if texts:
         raise typer.Exit(1)

@@ -32,18 +32,32 @@ def _check(meta: PackMeta, parts: list[tuple[LoadedYaml, Any]]) -> list[PackIssu
                 )
             )
         codes[model.code] = name
-        try:
-            compile_journey(
-                model,
-                known_events=known,
-                known_actions=set(actions.names()),
-                known_purposes=purposes,
-            )
-        except DefinitionInvalid as exc:
-            for problem in exc.problems:
-                field = ".".join(map(str, problem.loc))
-                issues.append(PackIssue(name, loaded.line_of(problem.loc), field, problem.message))
+        issues += check_journey(name, loaded, model, known, purposes)
     return issues
+
+
+def check_journey(
+    name: str,
+    loaded: LoadedYaml,
+    model: JourneyFile,
+    known_events: set[str],
+    known_purposes: set[str] | None,
+) -> list[PackIssue]:
+    """What a schema cannot check of one journey file (graph, expressions, references),
+    each problem with its line."""
+    try:
+        compile_journey(
+            model,
+            known_events=known_events,
+            known_actions=set(actions.names()),
+            known_purposes=known_purposes,
+        )
+    except DefinitionInvalid as exc:
+        return [
+            PackIssue(name, loaded.line_of(p.loc), ".".join(map(str, p.loc)), p.message)
+            for p in exc.problems
+        ]
+    return []
 
 
 def _store(db: Session, meta: PackMeta, parts: list[tuple[LoadedYaml, Any]]) -> None:

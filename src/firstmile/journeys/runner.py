@@ -45,17 +45,6 @@ MAX_ATTEMPTS = 5
 WEBHOOK_JOB = "journeys.webhook"
 _INDEX_KEY = "journey_index"
 
-_compiled: dict[str, CompiledJourney] = {}
-
-
-def compiled(version: JourneyVersion) -> CompiledJourney:
-    """A version's definition compiled once per process (versions never change)."""
-    journey = _compiled.get(version.id)
-    if journey is None:
-        journey = compile_journey(JourneyFile.model_validate(version.definition))
-        _compiled[version.id] = journey
-    return journey
-
 
 @dataclass(frozen=True)
 class Version:
@@ -70,7 +59,7 @@ class Version:
         return self.journey.code
 
 
-_versions: dict[str, Version] = {}
+_versions: dict[str, Version] = {}  # by version id, per process: versions never change
 
 
 def version_of(db: Session, version_id: str) -> Version:
@@ -78,7 +67,18 @@ def version_of(db: Session, version_id: str) -> Version:
     if found is None:
         row = db.get(JourneyVersion, version_id)
         assert row is not None
-        found = _versions[version_id] = Version(row.id, row.version, compiled(row))
+        found = _cached(row)
+    return found
+
+
+def compiled(version: JourneyVersion) -> CompiledJourney:
+    """A version's definition, compiled once per process."""
+    return (_versions.get(version.id) or _cached(version)).journey
+
+
+def _cached(row: JourneyVersion) -> Version:
+    journey = compile_journey(JourneyFile.model_validate(row.definition))
+    found = _versions[row.id] = Version(row.id, row.version, journey)
     return found
 
 

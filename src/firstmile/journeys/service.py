@@ -110,22 +110,17 @@ def _migrate(
         )
         .with_for_update()
     ).all()
-    now = utcnow()
     for instance in waiting:
-        old_version = db.get(JourneyVersion, instance.version_id)
-        assert old_version is not None
-        old_step = runner.compiled(old_version).steps[instance.step]
+        old_step = runner.version_of(db, instance.version_id).journey.steps[instance.step]
         target = mapping[instance.step]
-        state = core.State.from_json(instance.id, instance.customer_id, instance.state)
         instance.version_id = version.id
         if new.steps[target].type == old_step.type and old_step.type in ("wait", "wait_event"):
             # the same kind of wait: keep its deadline and timer, only the name changes
-            runner.store(instance, replace(state, step=target), now)
+            state = core.State.from_json(instance.id, instance.customer_id, instance.state)
+            runner.store(instance, replace(state, step=target), utcnow())
             continue
         move = core.MoveInput(target, actor.ref, f"migrated to version {version.version}")
-        outcome = core.handle(new, state, move, runner.context(db, instance.customer_id, now))
-        runner.carry_out(db, instance, runner.version_of(db, version.id), outcome.commands)
-        runner.store(instance, outcome.state, now)
+        _apply(db, instance, version, move)
     return len(waiting)
 
 
@@ -283,12 +278,13 @@ def end(db: Session, instance_id: str, *, actor: Actor, reason: str) -> JourneyI
 
 
 def _apply(db: Session, found: JourneyInstance, version: JourneyVersion, given: core.Input) -> None:
+    """Feed one input to an instance on `version` and carry out what it gives."""
     now = utcnow()
     state = core.State.from_json(found.id, found.customer_id, found.state)
-    outcome = core.handle(
-        runner.compiled(version), state, given, runner.context(db, found.customer_id, now)
-    )
-    runner.carry_out(db, found, runner.version_of(db, version.id), outcome.commands)
+    running = runner.version_of(db, version.id)
+    ctx = runner.context(db, found.customer_id, now)
+    outcome = core.handle(running.journey, state, given, ctx)
+    runner.carry_out(db, found, running, outcome.commands)
     runner.store(found, outcome.state, now)
 
 

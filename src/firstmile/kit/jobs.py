@@ -149,6 +149,16 @@ def enqueue(
     return job
 
 
+def enqueue_tomorrow(db: Session, kind: str, *, after_midnight: timedelta) -> Job:
+    """A daily job's next run, `after_midnight` (UTC) tomorrow, keyed by its date so it is
+    queued once however often asked."""
+    tomorrow = utcnow().date() + timedelta(days=1)
+    midnight = datetime.combine(tomorrow, datetime.min.time(), tzinfo=utcnow().tzinfo)
+    return enqueue(
+        db, kind, {}, run_at=midnight + after_midnight, key=f"{kind}:{tomorrow.isoformat()}"
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 3600))
 

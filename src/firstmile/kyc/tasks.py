@@ -3,12 +3,11 @@ details past their retention periods."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
-from firstmile.kit.time import utcnow
 from firstmile.kyc import service
 
 PURGE_JOB = "kyc.documents_purge"
@@ -29,9 +28,5 @@ def purge(db: Session, args: dict[str, Any]) -> None:
 
 
 def schedule_next_purge(db: Session) -> jobs.Job:
-    """Tomorrow's run, keyed by its date so it is queued once however often asked."""
-    tomorrow = utcnow().date() + timedelta(days=1)
-    run_at = datetime.combine(tomorrow, datetime.min.time(), tzinfo=utcnow().tzinfo)
-    return jobs.enqueue(
-        db, PURGE_JOB, {}, run_at=run_at + timedelta(hours=2), key=f"{PURGE_JOB}:{tomorrow}"
-    )
+    """Tomorrow's run (02:00 UTC)."""
+    return jobs.enqueue_tomorrow(db, PURGE_JOB, after_midnight=timedelta(hours=2))

@@ -136,9 +136,10 @@ def _issues_from(loaded: LoadedYaml, exc: ValidationError, base: Path) -> list[P
     return out
 
 
-def _read(
+def read_part(
     path: Path, base: Path, model: type[BaseModel], issues: list[PackIssue]
 ) -> tuple[LoadedYaml, Any] | None:
+    """One file read and validated against `model`; None, with its issues, when it is not."""
     rel = str(path.relative_to(base))
     try:
         loaded = read_yaml(path)
@@ -161,7 +162,7 @@ def validate(path_or_code: str | Path) -> ValidatedPack:
     meta_file = base / "pack.yaml"
     if not meta_file.exists():
         raise PackInvalid([PackIssue("pack.yaml", 1, "", "missing: every pack needs pack.yaml")])
-    meta_read = _read(meta_file, base, PackMeta, issues)
+    meta_read = read_part(meta_file, base, PackMeta, issues)
     if meta_read is None:
         raise PackInvalid(issues)
     meta: PackMeta = meta_read[1]
@@ -172,7 +173,7 @@ def validate(path_or_code: str | Path) -> ValidatedPack:
             issues.append(PackIssue(sec.pattern, 1, "", f"missing: section {sec.name} is required"))
         parts = []
         for file in files:
-            result = _read(file, base, sec.model, issues)
+            result = read_part(file, base, sec.model, issues)
             if result is not None:
                 parts.append(result)
         if sec.check is not None and len(parts) == len(files):

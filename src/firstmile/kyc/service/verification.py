@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -102,8 +103,6 @@ def upload(
         raise InvalidInput("is empty", field="file")
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(f"is larger than {MAX_DOCUMENT_BYTES // 1024 // 1024} MB", field="file")
-    import hashlib
-
     retention = policy(db).retention_days.document_image
     document = KycDocument(
         verification_id=verification.id,
