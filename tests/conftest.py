@@ -110,6 +110,7 @@ def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
 @pytest.fixture
 def client(app_client: TestClient, sessions: sessionmaker[Session]) -> TestClient:
     app_client.headers.clear()
+    app_client.cookies.clear()  # no page session leaks from one test into the next
     return app_client
 
 

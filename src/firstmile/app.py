@@ -95,7 +95,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     )
     _install_docs(app)
     app.state.settings = settings
-    install_error_handlers(app)
+    from firstmile.web import pages
+
+    install_error_handlers(app, pages=(pages.PAGE_PREFIXES, pages.error_page))
+    _install_pages(app)
     for router in _routers():
         # The domain routers' routes already carry their full paths; adding them directly
         # (not include_router) spares every request a walk through nested-router matching,
@@ -116,6 +119,22 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         )
 
     return app
+
+
+def _install_pages(app: FastAPI) -> None:
+    """The portal and the back office: their static files and page routes."""
+    from fastapi.responses import RedirectResponse
+    from fastapi.staticfiles import StaticFiles
+
+    from firstmile import web
+
+    app.mount("/static/web", StaticFiles(directory=web.STATIC), name="web-static")
+    for router in web.routers():
+        app.router.routes.extend(router.routes)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/portal", status_code=307)
 
 
 def _install_docs(app: FastAPI) -> None:

@@ -20,10 +20,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 pack_app = typer.Typer(help="Operator packs.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 events_app = typer.Typer(help="The event catalogue.", no_args_is_help=True)
+staff_app = typer.Typer(help="Back-office users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(pack_app, name="pack")
 app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
+app.add_typer(staff_app, name="staff")
 
 # Domains with a `cli.py` exposing `app` (a Typer) join the CLI under their own name.
 CLI_MODULES = (
@@ -229,6 +231,43 @@ def token_create(
     typer.echo(
         json.dumps({"id": token.id, "name": token.name, "scopes": token.scopes, "token": bearer})
     )
+
+
+@staff_app.command("create")
+def staff_create(
+    email: Annotated[str, typer.Option(help="The user's email address (their sign-in name).")],
+    name: Annotated[str, typer.Option(help="Full name, shown in the back office and audit.")],
+    role: Annotated[str, typer.Option(help="agent, supervisor or admin.")] = "agent",
+) -> None:
+    """Create a back-office user; prints the password and the TOTP set-up URI once (put the
+    URI into an authenticator app, or show it as a QR code)."""
+    from firstmile.auth import staff as staff_service
+    from firstmile.auth.scopes import cli_actor
+    from firstmile.kit import migrate
+    from firstmile.kit.db import make_engine, make_sessionmaker
+    from firstmile.kit.errors import FirstmileError
+
+    settings = load_settings()
+    configure(settings)
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    with make_sessionmaker(engine)() as db:
+        try:
+            made = staff_service.create_staff(
+                db, email=email, name=name, role=role, actor=cli_actor()
+            )
+        except FirstmileError as exc:
+            raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+        db.commit()
+        result = {
+            "id": made.user.id,
+            "email": made.user.email,
+            "role": str(made.user.role),
+            "password": made.password,
+            "totp_uri": made.totp_uri,
+        }
+    engine.dispose()
+    typer.echo(json.dumps(result))
 
 
 @events_app.command("docs")

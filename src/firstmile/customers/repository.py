@@ -287,3 +287,13 @@ def search(
         query.order_by(Customer.created_at.desc(), Customer.id).offset(offset).limit(limit)
     )
     return list(page), total
+
+
+def customers_with_contact(db: Session, kind: ContactKind, value: str) -> list[str]:
+    """Ids of customers who have this email address or phone number, newest first."""
+    rows = db.execute(
+        select(ContactMedium.customer_id)
+        .where(ContactMedium.kind == kind, ContactMedium.value == value)
+        .order_by(ContactMedium.created_at.desc())
+    )
+    return list(dict.fromkeys(row[0] for row in rows))

@@ -33,3 +33,8 @@ def for_customer(
 def for_subject(db: Session, subject_type: str, subject_id: str) -> list[Event]:
     stmt = select(Event).where(Event.subject_type == subject_type, Event.subject_id == subject_id)
     return list(db.scalars(stmt.order_by(Event.seq)))
+
+
+def has_event(db: Session, customer_id: str, event_type: str) -> bool:
+    stmt = select(Event.seq).where(Event.customer_id == customer_id, Event.type == event_type)
+    return db.scalar(stmt.limit(1)) is not None

@@ -206,7 +206,19 @@ def _location(error: Any) -> str:
     return ".".join(parts) or "body"
 
 
-def install_error_handlers(app: FastAPI) -> None:
+PageErrors = Callable[[Request, int, str], Response]
+
+
+def install_error_handlers(
+    app: FastAPI, *, pages: tuple[tuple[str, ...], PageErrors] | None = None
+) -> None:
+    """JSON errors for the API; under the page prefixes of `pages`, its renderer's pages."""
+
+    def page_error(request: Request, status: int, message: str) -> Response | None:
+        if pages is not None and request.url.path.startswith(pages[0]):
+            return pages[1](request, status, message)
+        return None
+
     @app.exception_handler(FirstmileError)
     async def domain_error(_request: Request, exc: FirstmileError) -> JSONResponse:
         return _error_response(exc)
@@ -229,7 +241,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        page = page_error(request, exc.status_code, str(exc.detail))
+        if page is not None:
+            return page
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             {"error": {"code": code, "message": str(exc.detail)}},
@@ -255,8 +270,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(Unavailable("the database is unavailable; retry"))
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
+        page = page_error(request, 500, "")
+        if page is not None:
+            return page
         return JSONResponse(
             {"error": {"code": "internal", "message": "internal error; it has been logged"}},
             status_code=500,

@@ -51,18 +51,19 @@ def pick(texts: Mapping[str, str], locale: str, default: str = DEFAULT_LOCALE) -
 
 
 @cache
-def translations(locale: str, domain: str = "firstmile") -> gettext.NullTranslations:
-    po = LOCALE_DIR / language_of(locale) / "LC_MESSAGES" / f"{domain}.po"
-    if not po.exists():
-        return gettext.NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=language_of(locale))
-    result = Translations(domain=domain)
-    for message in catalog:
-        if message.id and message.string and not message.fuzzy:
-            key = message.id if isinstance(message.id, str) else message.id[0]
-            value = message.string if isinstance(message.string, str) else message.string[0]
-            result._catalog[key] = value
+def translations(locale: str) -> gettext.NullTranslations:
+    """Every catalog of the language merged: each area (messaging, portal, back office)
+    keeps its own .po file, so their texts can be edited without touching each other."""
+    folder = LOCALE_DIR / language_of(locale) / "LC_MESSAGES"
+    result = Translations(domain="firstmile")
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=language_of(locale))
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                value = message.string if isinstance(message.string, str) else message.string[0]
+                result._catalog[key] = value
     return result
 
 

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     smpp_password: str = ""
     smpp_system_type: str = ""
     smpp_timeout_seconds: float = 10.0
+    # Portal and back office: browser sessions and their cookies.
+    web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    web_session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # The Secure flag on cookies: None follows base_url (https -> Secure).
+    web_cookie_secure: bool | None = None
     log_level: str = "INFO"
 
 
