@@ -103,9 +103,14 @@ def serve(
     settings = load_settings()  # create_app makes them the process's settings
     _logging(settings)
     _prepare(settings, pack)
-    typer.echo(
-        f"firstmile is running at http://{host}:{port}/  (API docs: http://{host}:{port}/docs)"
-    )
+    base = f"http://{host}:{port}"
+    typer.echo(f"firstmile is running at {base}/  (API docs: {base}/docs)")
+    typer.echo(f"  customer portal: {base}/portal   back office: {base}/backoffice")
+    if not _has_staff(settings):
+        typer.echo(
+            "  no back-office user yet: ./run staff create --email you@example.com "
+            '--name "Your Name" --role admin'
+        )
     if workers > 1:
         if settings.database_url.startswith("sqlite"):
             raise typer.BadParameter(
@@ -231,6 +236,18 @@ def token_create(
     typer.echo(
         json.dumps({"id": token.id, "name": token.name, "scopes": token.scopes, "token": bearer})
     )
+
+
+def _has_staff(settings: Settings) -> bool:
+    from firstmile.auth import staff as staff_service
+    from firstmile.kit.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            return staff_service.staff_count(db) > 0
+    finally:
+        engine.dispose()
 
 
 @staff_app.command("create")
