@@ -226,3 +226,19 @@ def test_unknown_page_is_an_html_404(client: TestClient) -> None:
     page = client.get("/portal/no-such-page")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_code_requests_are_rate_limited_per_browser_address(
+    client: TestClient, sessions: sessionmaker[Session], telco: str
+) -> None:
+    from firstmile.web.portal.login import IP_LIMIT_PER_HOUR
+
+    for i in range(IP_LIMIT_PER_HOUR):
+        page = post_form(
+            client, "/portal/login", {"identifier": f"n{i}@example.com"}, via="/portal/login"
+        )
+        assert page.status_code == 200
+    refused = post_form(
+        client, "/portal/login", {"identifier": "last@example.com"}, via="/portal/login"
+    )
+    assert refused.status_code == 429

@@ -23,6 +23,8 @@ MODEL_MODULES = (
     "firstmile.messaging.segments.models",
     "firstmile.messaging.campaigns.models",
     "firstmile.kit.otp",
+    "firstmile.kit.ratelimit",
+    "firstmile.care.models",
     "firstmile.journeys.models",
     "firstmile.kyc.models",
     "firstmile.kyc.screening.models",

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from firstmile.auth import sessions as web_sessions
 from firstmile.auth import staff as staff_service
 from firstmile.auth.models import StaffUser
+from firstmile.kit import ratelimit
 from firstmile.kit.http import Db
 from firstmile.web import csrf
 from firstmile.web.pages import (
@@ -30,6 +31,7 @@ from firstmile.web.pages import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 COOKIE = SESSION_COOKIES[web_sessions.STAFF]
+IP_LIMIT_PER_HOUR = 60
 
 
 def _safe_next(value: str | None) -> str:
@@ -52,6 +54,8 @@ def check_password(
     next: Annotated[str, Form(max_length=500)] = "/backoffice",
 ) -> Response:
     _ = translator(request.state.locale)
+    client = request.client.host if request.client else "unknown"
+    ratelimit.hit(db, f"staff-login:{client}", limit=IP_LIMIT_PER_HOUR, window_seconds=3600)
     user = staff_service.check_password(db, email, password) if email and password else None
     if user is None:
         # 200, not 4xx: the edge would roll back, and the failure count must be kept

@@ -22,7 +22,7 @@ from firstmile.customers.service import validation
 from firstmile.eventlog import repository as eventlog_repository
 from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.events import PORTAL_FIRST_LOGIN
-from firstmile.kit import otp
+from firstmile.kit import otp, ratelimit
 from firstmile.kit import secrets as kit_secrets
 from firstmile.kit.errors import FirstmileError
 from firstmile.kit.http import Db
@@ -46,6 +46,7 @@ from firstmile.web.pages import (
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PURPOSE = "portal_login"
 TICKET_COOKIE = "fm_login"
+IP_LIMIT_PER_HOUR = 30
 
 
 def _safe_next(value: str | None) -> str:
@@ -95,6 +96,9 @@ def send_code(
         return render(
             request, "portal/login.html", {"next": next, "errors": errors, "value": ""}, status=422
         )
+    # per browser address too: one address must not request codes for many customers
+    client = request.client.host if request.client else "unknown"
+    ratelimit.hit(db, f"portal-login:{client}", limit=IP_LIMIT_PER_HOUR, window_seconds=3600)
     meta = packs.current_meta(db)
     region = meta.country
     customer_id, channel, address = _identify(db, identifier, region)
