@@ -97,7 +97,10 @@ def _context(request: Request) -> dict[str, Any]:
     sep = "&" if query else "?"
     customer: Customer | None = getattr(state, "customer", None)
     token = csrf.token_for(state.csrf_value)
-    tz = customer.time_zone if customer is not None else "UTC"
+    # read when the customer was loaded: an error page renders after the rollback
+    tz = "UTC"
+    if customer is not None:
+        tz = getattr(state, "customer_time_zone", None) or customer.time_zone
     return {
         "request": request,
         "locale": locale,
@@ -159,6 +162,7 @@ def _portal_customer(request: Request, db: Db) -> Customer:
     if customer is None:
         raise Unauthorized("please sign in")
     request.state.customer = customer
+    request.state.customer_time_zone = customer.time_zone
     if request.query_params.get("lang") is None and request.cookies.get(web_locale.COOKIE) is None:
         request.state.locale = web_locale.choose(request, customer.language)
     return customer

@@ -181,11 +181,13 @@ def enter_code(
         return render(
             request, "portal/login_code.html", context | {"errors": errors}, status=exc.status_code
         )
-    _sign_in(request, db, customer_id, channel)
+    sign_in(request, db, customer_id, method=f"{channel}_code")
     return redirect(request, _safe_next(next))
 
 
-def _sign_in(request: Request, db: Db, customer_id: str, channel: str) -> None:
+def sign_in(request: Request, db: Db, customer_id: str, *, method: str) -> None:
+    """Start the customer's portal session; `method` says how they proved who they are
+    (email_code, sms_code, or signup/appointment right after registering)."""
     client = request.client.host if request.client else ""
     started = web_sessions.start(
         db,
@@ -202,7 +204,7 @@ def _sign_in(request: Request, db: Db, customer_id: str, channel: str) -> None:
         actor=actor,
         customer_id=customer_id,
         subject_id=customer_id,
-        payload={"method": f"{channel}_code"},
+        payload={"method": method},
     )
     if first:
         eventlog_service.record(
