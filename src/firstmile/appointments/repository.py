@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Insert, Table, case, select, update
+from sqlalchemy import CursorResult, Insert, Table, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -223,3 +223,46 @@ def lock_slots(db: Session, slot_ids: Sequence[str]) -> None:
     db.execute(
         select(Slot.id).where(Slot.id.in_(list(slot_ids))).order_by(Slot.id).with_for_update()
     )
+
+
+def slots_between(db: Session, calendar_id: str, *, since: datetime, until: datetime) -> list[Slot]:
+    """Every slot of the calendar starting in [since, until), open or withdrawn, booked or
+    not, earliest first, each with its calendar."""
+    return list(
+        db.scalars(
+            select(Slot)
+            .join(Slot.calendar)
+            .options(contains_eager(Slot.calendar))
+            .where(Slot.calendar_id == calendar_id, Slot.starts_at >= since, Slot.starts_at < until)
+            .order_by(Slot.starts_at)
+        )
+    )
+
+
+def bookings_in(db: Session, slot_ids: Sequence[str]) -> list[Booking]:
+    """The active bookings of those slots, each with its slot and calendar."""
+    if not slot_ids:
+        return []
+    return list(
+        db.scalars(
+            select(Booking)
+            .options(_with_slot())
+            .where(Booking.slot_id.in_(list(slot_ids)), Booking.status == BookingStatus.BOOKED)
+            .order_by(Booking.created_at, Booking.id)
+        )
+    )
+
+
+def count_bookings_between(db: Session, *, since: datetime, until: datetime) -> int:
+    """Active bookings whose slot starts in [since, until), in every calendar."""
+    stmt = (
+        select(func.count())
+        .select_from(Booking)
+        .join(Slot, Slot.id == Booking.slot_id)
+        .where(
+            Booking.status == BookingStatus.BOOKED,
+            Slot.starts_at >= since,
+            Slot.starts_at < until,
+        )
+    )
+    return db.scalar(stmt) or 0

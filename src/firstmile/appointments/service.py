@@ -361,3 +361,29 @@ def _record(
         subject_id=booking.id,
         payload=payload,
     )
+
+
+# -- the back office's calendar view -------------------------------------------------------
+
+
+def calendar_by_code(db: Session, code: str) -> Calendar:
+    found = repo.calendar_by_code(db, code)
+    if found is None:
+        raise NotFound("calendar", code)
+    return found
+
+
+def week_of(
+    db: Session, calendar: Calendar, *, since: datetime, until: datetime
+) -> tuple[list[Slot], list[Booking]]:
+    """The calendar's slots in [since, until) (withdrawn ones too, as bookings may hold
+    them) and their active bookings."""
+    if until <= since or until - since > timedelta(days=31):
+        raise InvalidInput("must be after since and at most 31 days later", field="until")
+    slots = repo.slots_between(db, calendar.id, since=since, until=until)
+    return slots, repo.bookings_in(db, [s.id for s in slots])
+
+
+def bookings_count(db: Session, *, since: datetime, until: datetime) -> int:
+    """How many appointments (active bookings, all calendars) start in [since, until)."""
+    return repo.count_bookings_between(db, since=since, until=until)

@@ -24,3 +24,8 @@ STAFF_LOGIN_FAILED = declare(
     subject="staff_user",
     payload={"step": "password or totp", "locked": "whether the user is now locked"},
 )
+STAFF_DEACTIVATED = declare(
+    "staff.deactivated",
+    "A back-office user was deactivated by an admin; their open sessions ended.",
+    subject="staff_user",
+)

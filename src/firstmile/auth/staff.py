@@ -19,7 +19,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select
 
-from firstmile.auth.events import STAFF_CREATED, STAFF_LOGGED_IN, STAFF_LOGIN_FAILED
+from firstmile.auth import sessions as web_sessions
+from firstmile.auth.events import (
+    STAFF_CREATED,
+    STAFF_DEACTIVATED,
+    STAFF_LOGGED_IN,
+    STAFF_LOGIN_FAILED,
+)
 from firstmile.auth.models import StaffRole, StaffUser
 from firstmile.auth.scopes import Actor, Scope
 from firstmile.eventlog import service as events
@@ -123,6 +129,26 @@ def get_staff(db: Session, user_id: str) -> StaffUser:
 
 def staff_count(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(StaffUser)) or 0
+
+
+def staff_users(db: Session) -> list[StaffUser]:
+    """Every back-office user, active ones first, then by name."""
+    return list(db.scalars(select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name)))
+
+
+def deactivate_staff(db: Session, user_id: str, *, actor: Actor) -> StaffUser:
+    """The user can no longer sign in, and their open sessions end now. Nobody deactivates
+    themself: an admin cannot lock the last admin out by mistake."""
+    user = get_staff(db, user_id)
+    if actor.ref == f"staff:{user.id}":
+        raise Conflict("you cannot deactivate your own account", field="user_id")
+    if not user.active:
+        raise Conflict("this staff user is already deactivated", field="user_id")
+    user.active = False
+    web_sessions.end_all(db, kind=web_sessions.STAFF, subject_id=user.id)
+    db.flush()
+    events.record(db, STAFF_DEACTIVATED, actor=actor.ref, subject_id=user.id)
+    return user
 
 
 def _check_usable(user: StaffUser) -> None:

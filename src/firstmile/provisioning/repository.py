@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from firstmile.kit.db import Session
 from firstmile.provisioning.models import (
@@ -128,6 +128,13 @@ def fallout_cases(
     if assignee is not None:
         stmt = stmt.where(FalloutCase.assignee == assignee)
     return list(db.scalars(stmt.limit(limit).offset(offset)))
+
+
+def fallout_count(db: Session, *, status: FalloutStatus | None = None) -> int:
+    stmt = select(func.count()).select_from(FalloutCase)
+    if status is not None:
+        stmt = stmt.where(FalloutCase.status == status)
+    return db.scalar(stmt) or 0
 
 
 def unfinished_of_order(db: Session, order_id: str) -> list[ServiceOrder]:

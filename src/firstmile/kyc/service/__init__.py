@@ -24,6 +24,7 @@ from firstmile.kyc.service.review import (
     document_image,
     open_review,
     queue,
+    queue_size,
     reject,
     request_info,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "purge_details",
     "purge_documents",
     "queue",
+    "queue_size",
     "record",
     "reject",
     "request_info",

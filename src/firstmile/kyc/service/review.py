@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from firstmile.auth.scopes import Actor
 from firstmile.kit import jobs
@@ -29,6 +29,12 @@ def queue(db: Session, *, assignee: str | None = None, limit: int = 100) -> list
     if assignee:
         stmt = stmt.where(Verification.assignee == assignee)
     return list(db.scalars(stmt.order_by(Verification.sla_due_at).limit(limit)))
+
+
+def queue_size(db: Session) -> int:
+    """How many review cases wait for a decision."""
+    stmt = select(func.count()).select_from(Verification)
+    return db.scalar(stmt.where(Verification.status == VerificationStatus.IN_REVIEW)) or 0
 
 
 def case(db: Session, verification_id: str, *, actor: Actor) -> Verification:

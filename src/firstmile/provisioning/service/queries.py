@@ -39,6 +39,11 @@ def fallout_queue(
     return repo.fallout_cases(db, status=status, assignee=assignee, limit=limit, offset=offset)
 
 
+def fallout_count(db: Session, *, status: FalloutStatus | None = FalloutStatus.OPEN) -> int:
+    """How many cases have `status` (all cases when None)."""
+    return repo.fallout_count(db, status=status)
+
+
 def fallout_case(db: Session, case_id: str) -> FalloutCase:
     case = repo.fallout_case(db, case_id)
     if case is None:
