@@ -3,7 +3,7 @@ the in-app inbox and its read receipts."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth.scopes import SYSTEM
+from firstmile.customers import service as customers_service
+from firstmile.customers.schemas import QuietHoursUpdate
 from firstmile.eventlog.models import Event
 from firstmile.kit import time as clock
 from firstmile.messaging import service
@@ -225,6 +227,22 @@ def test_quiet_hours_hold_a_message_that_is_not_urgent(
         clock.travel(timedelta(hours=8, minutes=31))  # 08:01 in Prague
         run_jobs()
         assert {m.status for m in _messages(sessions, eva.id)} == {MessageStatus.SENT}
+
+
+def test_the_customers_own_quiet_hours_hold_a_message(
+    db: Session, sessions: sessionmaker[Session]
+) -> None:
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(db, "hello", HELLO)
+    eva = customer(db)
+    customers_service.set_quiet_hours(
+        db, eva.id, QuietHoursUpdate(start=time(23, 0), end=time(6, 30)), actor=SYSTEM
+    )
+    db.commit()
+    late = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)  # 23:30 in Prague
+    with clock.frozen_at(late):
+        held = _send(db, eva.id)
+    assert held.scheduled_for == datetime(2026, 6, 11, 4, 30, tzinfo=UTC)  # 06:30 in Prague
 
 
 def test_a_frequency_cap_moves_marketing_to_the_next_channel(db: Session) -> None:

@@ -110,6 +110,22 @@ def test_quiet_hours_within_one_day() -> None:
     assert plan.send_at == datetime(2026, 6, 10, 11, 30, tzinfo=UTC)
 
 
+def test_the_customers_own_quiet_hours_replace_the_packs() -> None:
+    late = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)  # 23:30 in Prague
+    own = QuietHours(start=time(23, 0), end=time(6, 30))
+    plan = _plan(_recipient(quiet_hours=own), QUIET, now=late)
+    assert plan.send_at == datetime(2026, 6, 11, 4, 30, tzinfo=UTC)  # 06:30 in Prague
+    evening = datetime(2026, 6, 10, 19, 30, tzinfo=UTC)  # 21:30: quiet for the pack only
+    assert _plan(_recipient(quiet_hours=own), QUIET, now=evening).send_at == evening
+    assert _plan(_recipient(), QUIET, now=evening).send_at > evening
+
+
+def test_the_customers_quiet_hours_apply_without_pack_quiet_hours() -> None:
+    own = QuietHours(start=time(11, 0), end=time(14, 0))
+    plan = _plan(_recipient(quiet_hours=own))  # 12:00 in Prague
+    assert plan.send_at == datetime(2026, 6, 10, 12, 0, tzinfo=UTC)  # 14:00 in Prague
+
+
 @given(
     minutes=st.integers(min_value=0, max_value=60 * 24 * 366),
     start=st.times(),

@@ -5,7 +5,7 @@ Other domains refer to `customers.id` and `accounts.id`; those columns are the s
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -102,6 +102,10 @@ class Customer(IdMixin, TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(10), default="en")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     preferred_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The customer's own quiet hours (local times in `time_zone`, may span midnight): no
+    # message but an urgent one is sent between them. None: the pack's quiet hours apply.
+    quiet_hours_start: Mapped[time | None] = mapped_column(default=None)
+    quiet_hours_end: Mapped[time | None] = mapped_column(default=None)
     registered_via: Mapped[str] = mapped_column(String(20), default=RegisteredVia.ONLINE_FORM)
 
     @property

@@ -3,7 +3,7 @@ numbers) happen in the service, which knows the customer's country."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,6 +129,14 @@ class CustomerUpdate(_Input):
     language: str | None = Field(default=None, max_length=10)
     time_zone: str | None = Field(default=None, max_length=64)
     preferred_channels: list[Channel] | None = Field(default=None, max_length=6)
+
+
+class QuietHoursUpdate(_Input):
+    """The customer's own quiet hours: both times (local, may span midnight), or neither to
+    fall back to the pack's."""
+
+    start: time | None = None
+    end: time | None = None
 
 
 class VerificationConfirm(_Input):

@@ -25,6 +25,7 @@ DOMAINS = (
     "messaging",
     "journeys",
     "kyc",
+    "care",
 )
 
 

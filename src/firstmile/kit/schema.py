@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "firstmile.journeys.models",
     "firstmile.kyc.models",
     "firstmile.kyc.screening.models",
+    "firstmile.care.models",
 )
 
 

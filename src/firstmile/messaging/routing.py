@@ -12,7 +12,8 @@ consents and recent messages; the pack's policy) and this module decides. The ru
 3. The first channel left is used; the others are its fallbacks, in order, should it fail
    permanently (or stay unread, where the template says so).
 4. Quiet hours, in the customer's time zone: a message that is not urgent waits for their
-   end.
+   end. The customer's own quiet hours (their preference) replace the pack's; the pack's
+   are the default for customers who set none.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Recipient:
     consented: Mapping[str, bool]  # channel -> consent for the message's class
     available: Mapping[str, str | None]  # channel -> None if reachable, else the reason
     recent: Mapping[str, int] = field(default_factory=dict)  # channel -> messages in cap window
+    quiet_hours: QuietHours | None = None  # the customer's own; None: the pack's apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,8 @@ def plan(
             route.append(channel)
         else:
             skipped[channel] = reason
-    return Plan(route, skipped, _send_at(now, urgent, recipient.time_zone, policy))
+    quiet = recipient.quiet_hours or policy.quiet_hours
+    return Plan(route, skipped, _send_at(now, urgent, recipient.time_zone, quiet))
 
 
 def _skip_reason(channel: str, klass: str, recipient: Recipient, policy: Policy) -> str | None:
@@ -126,12 +129,12 @@ def _skip_reason(channel: str, klass: str, recipient: Recipient, policy: Policy)
     return None
 
 
-def _send_at(now: datetime, urgent: bool, time_zone: str, policy: Policy) -> datetime:
-    if urgent or policy.quiet_hours is None:
+def _send_at(now: datetime, urgent: bool, time_zone: str, quiet: QuietHours | None) -> datetime:
+    if urgent or quiet is None:
         return now
     zone = ZoneInfo(time_zone)
     local = now.astimezone(zone)
-    resume = policy.quiet_hours.end_after(local)
+    resume = quiet.end_after(local)
     if resume == local:
         return now
     # `resume` was built on the local wall clock: normalise it through UTC, so a day that

@@ -187,10 +187,18 @@ def _plan(
             consented=consented,
             available=available,
             recent=recent,
+            quiet_hours=_own_quiet_hours(customer),
         ),
         policy=policy,
         now=utcnow(),
     )
+
+
+def _own_quiet_hours(customer: Customer) -> routing.QuietHours | None:
+    start, end = customer.quiet_hours_start, customer.quiet_hours_end
+    if start is None or end is None:
+        return None
+    return routing.QuietHours(start=start, end=end)
 
 
 def _unavailable(db: Session, customer_id: str, channel: str, recipient: str | None) -> str | None:

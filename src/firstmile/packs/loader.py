@@ -39,6 +39,7 @@ SECTION_MODULES = (
     "firstmile.messaging.offers",
     "firstmile.kyc.pack",
     "firstmile.journeys.pack",
+    "firstmile.care.pack",
 )
 
 

@@ -26,6 +26,7 @@ from firstmile.customers.service.contacts import (
     remove_contact,
     update_contact,
 )
+from firstmile.customers.service.quiet_hours import set_quiet_hours
 from firstmile.customers.service.registration import (
     get_customer,
     register,
@@ -54,6 +55,7 @@ __all__ = [
     "register_by_appointment",
     "remove_contact",
     "search_customers",
+    "set_quiet_hours",
     "update_contact",
     "update_customer",
 ]

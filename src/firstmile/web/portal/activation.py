@@ -2,9 +2,10 @@
 the network works on the customer's services, and what the customer does to finish: the code
 printed on a SIM's carrier card, the eSIM's QR code.
 
-The fragment polls while a service waits for the network (`pending_activation`); once every
-service is active, or waits for the customer, it comes back without its `hx-trigger`, so the
-polling stops (and a code being typed is not swapped away).
+The fragment polls while a service waits for the network (`pending_activation`), or while a
+signed order's services are still being created; once every service is active, or waits for
+the customer, it comes back without its `hx-trigger`, so the polling stops (and a code being
+typed is not swapped away).
 """
 
 from __future__ import annotations
@@ -142,10 +143,12 @@ def view(
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     services = order_services(db, me, order, locale)
+    # signed, but the services are not created yet: poll until they are
+    preparing = not services and order.status == OrderStatus.IN_PROGRESS
     return {
         "order": order,
         "services": services,
-        "polling": any(s.pending for s in services),
+        "polling": preparing or any(s.pending for s in services),
         "all_active": bool(services)
         and all(s.service.status == ServiceStatus.ACTIVE for s in services),
         "errors": errors or {},
