@@ -71,3 +71,19 @@ def test_unknown_pack_folder_names_the_path() -> None:
     with pytest.raises(loader.InvalidInput) as caught:
         loader.validate("/nonexistent/pack")
     assert caught.value.field == "path"
+
+
+@pytest.mark.parametrize("code", ["telco", "energy"])
+def test_a_catalog_device_model_must_have_a_guide(tmp_path: Path, code: str) -> None:
+    base = tmp_path / code
+    shutil.copytree(loader.resolve(code), base)
+    catalog = base / "catalog.yaml"
+    text = catalog.read_text()
+    first = "router-fm-ax3000" if code == "telco" else "meter-fm-electricity"
+    catalog.write_text(text.replace(f"device_models: [{first}]", "device_models: [no-such-box]", 1))
+    with pytest.raises(loader.PackInvalid) as caught:
+        loader.validate(base)
+    issue = next(i for i in caught.value.issues if "no-such-box" in i.message)
+    assert issue.file == "catalog.yaml"
+    assert issue.line > 1
+    assert issue.field.endswith("device_models.0")

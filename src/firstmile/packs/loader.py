@@ -80,6 +80,17 @@ class Section:
 
 
 _sections: dict[str, Section] = {}
+Parts = dict[str, list[tuple[LoadedYaml, Any]]]
+# Checks across sections (a catalog's device model must be one of devices.yaml); they run
+# once every section has parsed without an issue.
+_cross_checks: list[Callable[[PackMeta, Parts], list[PackIssue]]] = []
+
+
+def cross_check(
+    check: Callable[[PackMeta, Parts], list[PackIssue]],
+) -> Callable[[PackMeta, Parts], list[PackIssue]]:
+    _cross_checks.append(check)
+    return check
 
 
 def section(sec: Section) -> Section:
@@ -180,6 +191,9 @@ def validate(path_or_code: str | Path) -> ValidatedPack:
         if sec.check is not None and len(parts) == len(files):
             issues.extend(sec.check(meta, parts))
         pack.parts[sec.name] = parts
+    if not issues:
+        for check in _cross_checks:
+            issues.extend(check(meta, pack.parts))
     if issues:
         raise PackInvalid(issues)
     pack.digest = digest_of(base)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from firstmile.kit.db import Session
-from firstmile.packs.loader import PackMeta, Section, section
+from firstmile.packs.loader import PackMeta, Parts, Section, cross_check, section
 from firstmile.packs.yamlfile import LoadedYaml, PackIssue
 from firstmile.provisioning import repository as repo
 from firstmile.provisioning.models import DeviceGuide
@@ -90,6 +90,23 @@ def check(meta: PackMeta, parts: list[tuple[LoadedYaml, Any]]) -> list[PackIssue
                     issues.append(
                         PackIssue(rel, loaded.line_of(loc), ".".join(map(str, loc)), message)
                     )
+    return issues
+
+
+@cross_check
+def catalog_devices_exist(_meta: PackMeta, parts: Parts) -> list[PackIssue]:
+    """Every device model an offering ships must have its guide in devices.yaml."""
+    known = {device.model for _loaded, data in parts.get("devices", []) for device in data.devices}
+    issues: list[PackIssue] = []
+    for loaded, catalog in parts.get("catalog", []):
+        for index, offering in enumerate(catalog.offerings):
+            spec = offering.service_spec
+            for n, model in enumerate(spec.device_models if spec is not None else []):
+                if model not in known:
+                    loc = ("offerings", index, "service_spec", "device_models", n)
+                    message = f"device model {model!r} is not in devices.yaml"
+                    where = ".".join(map(str, loc))
+                    issues.append(PackIssue(loaded.path.name, loaded.line_of(loc), where, message))
     return issues
 
 
