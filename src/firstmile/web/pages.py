@@ -17,6 +17,7 @@ answers 404 (not 403: another customer's ids must not be confirmed to exist).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -288,6 +289,17 @@ def _apply_cookies(request: Request, response: Response) -> None:
         )
 
 
+def _as_page(request: Request, response: Response) -> Response:
+    """The edge answers a failed commit (a clash, the database away) in JSON; a page shows it."""
+    if response.status_code < 400 or response.media_type != "application/json":
+        return response
+    try:
+        message = str(json.loads(bytes(response.body))["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = ""
+    return error_page(request, response.status_code, message)
+
+
 class PageRoute(TxRoute):
     """TxRoute for pages: CSRF on every write, the locale, cookies, errors as HTML."""
 
@@ -301,6 +313,7 @@ class PageRoute(TxRoute):
             else:
                 try:
                     response = await inner(request)
+                    response = _as_page(request, response)
                 except FirstmileError as exc:
                     response = error_page(request, exc.status_code, exc.message)
                 except RequestValidationError as exc:
