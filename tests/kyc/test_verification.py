@@ -132,6 +132,21 @@ def test_a_mismatch_opens_a_review_case_that_can_ask_for_more(db: Session) -> No
 
 
 @pytest.mark.usefixtures("telco")
+def test_an_onboarding_step_does_not_ask_a_verified_customer_again(db: Session) -> None:
+    from firstmile.journeys import actions
+
+    eva = make.registered(db)
+    approved = submitted(db, eva.id)
+    assert approved.status == VerificationStatus.APPROVED
+    result = actions.start_kyc(db, eva.id, {})
+    assert result == {"verification_id": approved.id, "status": "approved"}
+    # an explicit new check (an agent's) still starts one
+    fresh = service.start(db, eva.id, actor=SYSTEM)
+    assert fresh.id != approved.id
+    assert fresh.status == VerificationStatus.AWAITING_DOCUMENTS
+
+
+@pytest.mark.usefixtures("telco")
 def test_expired_document_and_minor_are_rejected_whatever_else(db: Session) -> None:
     eva = make.registered(db)
     expired = submitted(db, eva.id, lines=eva_passport(expiry="240101"))

@@ -7,8 +7,9 @@ under the command's idempotency key first, so a repeated command makes no second
     contracts.request_signature  args: order_id | contract_id, channel (email | sms)
     provisioning.book_technician args: order_id | service_id, [slot_id] (default: the first
                                  free slot in the service address's area)
-    kyc.start                    no args: the customer's identity verification (the open one
-                                 if there is one); the journey then waits for its events
+    kyc.start                    no args: the customer's identity verification (the open or
+                                 the approved one if there is one); the journey then waits for
+                                 its events
     billing.set_up               args: account_id | order_id, [cycle_day], [paperless] (default:
                                  paperless to the verified email if there is one, else post)
 """
@@ -67,10 +68,10 @@ def _own(customer_id: str, owner: str, what: str, ident: str) -> None:
 
 @action("kyc.start")
 def start_kyc(db: Session, customer_id: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """Start the customer's identity verification (or return the open one)."""
+    """Start the customer's identity verification (or return the open or approved one)."""
     from firstmile.kyc import service as kyc_service
 
-    verification = kyc_service.start(db, customer_id, actor=SYSTEM)
+    verification = kyc_service.start(db, customer_id, actor=SYSTEM, reuse_approved=True)
     return {"verification_id": verification.id, "status": str(verification.status)}
 
 

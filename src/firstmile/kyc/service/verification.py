@@ -57,13 +57,20 @@ class Typed:
     national_id_country: str | None = None
 
 
-def start(db: Session, customer_id: str, *, actor: Actor) -> Verification:
-    """The customer's open verification, or a new one (one open at a time)."""
+def start(
+    db: Session, customer_id: str, *, actor: Actor, reuse_approved: bool = False
+) -> Verification:
+    """The customer's open verification, or a new one (one open at a time).
+
+    `reuse_approved`: a customer already verified keeps that verification (an onboarding
+    step must not ask again for documents checked before the order); without it an approved
+    customer gets a new verification, as when an agent asks for a fresh check."""
     if customers_repo.find(db, customer_id) is None:
         raise NotFound("customer", customer_id)
+    wanted = [*OPEN_STATUSES, VerificationStatus.APPROVED] if reuse_approved else OPEN_STATUSES
     existing = db.scalar(
         select(Verification)
-        .where(Verification.customer_id == customer_id, Verification.status.in_(OPEN_STATUSES))
+        .where(Verification.customer_id == customer_id, Verification.status.in_(wanted))
         .order_by(Verification.created_at.desc())
         .limit(1)
     )
