@@ -144,6 +144,32 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def safe_next(value: str | None, area: str) -> str:
+    """A path inside `area` ("/portal" or "/backoffice") to go to after sign-in; anything
+    else (another site, a protocol-relative URL) goes to the area's start: no open redirect."""
+    if value and value.startswith(area) and "//" not in value and "\\" not in value:
+        return value
+    return area
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def start_session(
+    request: Request, db: Session, *, kind: str, subject_id: str, pending: bool = False
+) -> web_sessions.Started:
+    """A browser session for this request's client (address and user agent kept)."""
+    return web_sessions.start(
+        db,
+        kind=kind,
+        subject_id=subject_id,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent", ""),
+        pending=pending,
+    )
+
+
 # --- who is signed in -------------------------------------------------------------------
 
 

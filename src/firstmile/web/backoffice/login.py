@@ -21,11 +21,14 @@ from firstmile.web import csrf
 from firstmile.web.pages import (
     SESSION_COOKIES,
     PageRoute,
+    client_ip,
     delete_cookie,
     redirect,
     render,
+    safe_next,
     session_of,
     set_cookie,
+    start_session,
     translator,
 )
 
@@ -35,9 +38,7 @@ IP_LIMIT_PER_HOUR = 60
 
 
 def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/backoffice") and "//" not in value and "\\" not in value:
-        return value
-    return "/backoffice"
+    return safe_next(value, "/backoffice")
 
 
 @router.get("/backoffice/login", response_class=HTMLResponse)
@@ -54,7 +55,7 @@ def check_password(
     next: Annotated[str, Form(max_length=500)] = "/backoffice",
 ) -> Response:
     _ = translator(request.state.locale)
-    client = request.client.host if request.client else "unknown"
+    client = client_ip(request) or "unknown"
     ratelimit.hit(db, f"staff-login:{client}", limit=IP_LIMIT_PER_HOUR, window_seconds=3600)
     user = staff_service.check_password(db, email, password) if email and password else None
     if user is None:
@@ -62,15 +63,7 @@ def check_password(
         errors = {"password": _("The email address or the password is not right.")}
         context = {"next": _safe_next(next), "errors": errors, "email": email}
         return render(request, "backoffice/login.html", context)
-    client = request.client.host if request.client else ""
-    started = web_sessions.start(
-        db,
-        kind=web_sessions.STAFF,
-        subject_id=user.id,
-        ip=client,
-        user_agent=request.headers.get("user-agent", ""),
-        pending=True,
-    )
+    started = start_session(request, db, kind=web_sessions.STAFF, subject_id=user.id, pending=True)
     set_cookie(request, COOKIE, started.secret)
     return render(request, "backoffice/totp.html", {"next": _safe_next(next), "errors": {}})
 

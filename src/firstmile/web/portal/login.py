@@ -34,12 +34,15 @@ from firstmile.web import csrf
 from firstmile.web.pages import (
     SESSION_COOKIES,
     PageRoute,
+    client_ip,
     customer_actor,
     delete_cookie,
     redirect,
     render,
+    safe_next,
     session_of,
     set_cookie,
+    start_session,
     translator,
 )
 
@@ -50,10 +53,7 @@ IP_LIMIT_PER_HOUR = 30
 
 
 def _safe_next(value: str | None) -> str:
-    """Only a path inside the portal: never an open redirect."""
-    if value and value.startswith("/portal") and "//" not in value and "\\" not in value:
-        return value
-    return "/portal"
+    return safe_next(value, "/portal")
 
 
 def _identify(db: Db, identifier: str, region: str) -> tuple[str | None, Channel, str]:
@@ -97,7 +97,7 @@ def send_code(
             request, "portal/login.html", {"next": next, "errors": errors, "value": ""}, status=422
         )
     # per browser address too: one address must not request codes for many customers
-    client = request.client.host if request.client else "unknown"
+    client = client_ip(request) or "unknown"
     ratelimit.hit(db, f"portal-login:{client}", limit=IP_LIMIT_PER_HOUR, window_seconds=3600)
     meta = packs.current_meta(db)
     region = meta.country
@@ -188,14 +188,7 @@ def enter_code(
 def sign_in(request: Request, db: Db, customer_id: str, *, method: str) -> None:
     """Start the customer's portal session; `method` says how they proved who they are
     (email_code, sms_code, or signup/appointment right after registering)."""
-    client = request.client.host if request.client else ""
-    started = web_sessions.start(
-        db,
-        kind=web_sessions.CUSTOMER,
-        subject_id=customer_id,
-        ip=client,
-        user_agent=request.headers.get("user-agent", ""),
-    )
+    started = start_session(request, db, kind=web_sessions.CUSTOMER, subject_id=customer_id)
     actor = f"customer:{customer_id}"
     first = not eventlog_repository.has_event(db, customer_id, customer_events.PORTAL_LOGIN)
     eventlog_service.record(
