@@ -137,3 +137,40 @@ def test_a_staged_job_whose_lease_was_taken_over_is_not_applied_twice(
     finally:
         jobs._staged.pop("test.staged", None)
     assert applied == []
+
+
+def test_a_batchable_kind_is_claimed_together_with_its_own_kind_and_priority_only(
+    sessions: sessionmaker[Session],
+) -> None:
+    batches: list[list[str]] = []
+
+    def prepare(_db: Session, batch: list[dict[str, Any]]) -> None:
+        batches.append([str(args["name"]) for args in batch])
+
+    def deliver(db: Session, args: dict[str, Any]) -> None:
+        running = jobs.running(db)
+        assert running is not None and running.args == args
+        ran.append(str(args["name"]))
+
+    jobs.handler("test.deliver", batch=3, before_batch=prepare)(deliver)
+    try:
+        _enqueue(
+            sessions,
+            ("test.deliver", "d1", jobs.URGENT),
+            ("test.record", "other", jobs.URGENT),
+            ("test.deliver", "d2", jobs.URGENT),
+            ("test.deliver", "bulk", jobs.BULK),
+            ("test.deliver", "d3", jobs.URGENT),
+            ("test.deliver", "d4", jobs.URGENT),
+        )
+        assert run_once(sessions, batch_size=1) == 3
+        assert ran == ["d1", "d2", "d3"]
+        assert batches == [["d1", "d2", "d3"]]
+        while run_once(sessions, batch_size=1):
+            pass
+        assert ran == ["d1", "d2", "d3", "other", "d4", "bulk"]
+        assert batches == [["d1", "d2", "d3"], ["d4"], ["bulk"]]
+    finally:
+        jobs._handlers.pop("test.deliver", None)
+        jobs._batches.pop("test.deliver", None)
+        jobs._before_batch.pop("test.deliver", None)

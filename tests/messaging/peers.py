@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from firstmile.messaging.channels.email.smtp import close_connections
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -38,6 +40,7 @@ class Inbox:
 
     envelopes: list[Envelope] = field(default_factory=list)
     refuse_with: str | None = None  # an SMTP reply for RCPT TO, e.g. "550 no such user"
+    greetings: int = 0  # EHLOs: one per connection (two with STARTTLS)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
@@ -46,6 +49,13 @@ class Inbox:
             return self.refuse_with
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
+    ) -> Any:
+        self.greetings += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.envelopes.append(envelope)
@@ -128,6 +138,7 @@ def smtp_server(
     try:
         yield port
     finally:
+        close_connections()  # this thread's connections to the server that goes away
         controller.stop()
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from firstmile.kit.settings import load_settings
 from firstmile.messaging.channels.base import PermanentDeliveryError, TemporaryDeliveryError
-from firstmile.messaging.channels.email.smtp import SmtpChannel
+from firstmile.messaging.channels.email import smtp as smtp_module
+from firstmile.messaging.channels.email.smtp import SmtpChannel, close_connections
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
 from firstmile.messaging.models import Channel, MessageClass
 from tests.factories.messaging import message
@@ -47,6 +49,33 @@ def test_smtp_delivers_an_rfc5322_message_with_the_right_headers() -> None:
     assert "123456" in plain.get_content()
     assert html is not None
     assert "<b>123456</b>" in html.get_content()
+
+
+def test_smtp_keeps_one_connection_for_many_messages_and_reopens_a_dropped_one() -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        channel = _smtp(port)
+        for _ in range(3):
+            channel.deliver(message())
+        assert len(inbox.envelopes) == 3
+        assert inbox.greetings == 1  # one connection for the three
+        close_connections()  # as when the server drops an idle connection
+        channel.deliver(message())
+        assert len(inbox.envelopes) == 4
+        assert inbox.greetings == 2
+
+
+def test_smtp_checks_an_idle_connection_before_using_it() -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        channel = _smtp(port)
+        channel.deliver(message())
+        held = next(iter(smtp_module._connections.open.values()))
+        held.smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]  # gone
+        held.last_used -= smtp_module.IDLE_CHECK_SECONDS + 1  # ... a while ago
+        channel.deliver(message())  # NOOP fails, so a new connection is opened
+        assert len(inbox.envelopes) == 2
+        assert inbox.greetings == 2
 
 
 def test_smtp_retry_carries_the_same_message_id() -> None:

@@ -69,10 +69,12 @@ def load_catalogue() -> dict[str, EventType]:
 
 
 def lookup(name: str) -> EventType:
-    types = load_catalogue()
-    if name not in types:
+    found = _TYPES.get(name)  # every event is looked up: the modules are imported only on a miss
+    if found is None:
+        found = load_catalogue().get(name)
+    if found is None:
         raise InvalidInput(f"unknown event type {name!r}", field="type")
-    return types[name]
+    return found
 
 
 def render_markdown() -> str:

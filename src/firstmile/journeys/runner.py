@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from firstmile.auth.scopes import Actor, Scope
-from firstmile.customers import repository as customers_repository
 from firstmile.customers.models import Customer
 from firstmile.eventlog import service as eventlog
 from firstmile.eventlog.models import Event
@@ -226,8 +225,10 @@ def run_due(db: Session, *, batch_size: int = 100) -> int:
     )
     if not claimed:
         return 0
+    from firstmile.messaging import service as messaging  # messaging's jobs import journeys
+
     inbox = _inbox(db, [i.id for i in claimed])
-    with customers_repository.contact_snapshot(db, [i.customer_id for i in claimed]):
+    with messaging.recipients_snapshot(db, [i.customer_id for i in claimed]):
         # Fast path: the whole batch in one savepoint, its writes sent together. Should any
         # instance fail, the batch goes back to the savepoint and runs again with one
         # savepoint per instance, so only the failing one is rolled back and retried.

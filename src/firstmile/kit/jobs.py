@@ -31,6 +31,10 @@ from firstmile.kit.time import utcnow
 log = logging.getLogger("firstmile.jobs")
 Handler = Callable[[Session, dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
+_batches: dict[str, int] = {}  # kind -> how many of its jobs one transaction may take
+BatchHook = Callable[[Session, list[dict[str, Any]]], None]
+_before_batch: dict[str, BatchHook] = {}
+_RUNNING = "jobs.running"
 LEASE = timedelta(minutes=10)  # how long a staged job's slow middle may take
 
 
@@ -74,9 +78,21 @@ class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help; the job fails at once."""
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(
+    kind: str, *, batch: int = 1, before_batch: BatchHook | None = None
+) -> Callable[[Handler], Handler]:
+    """Register the handler of a job kind. `batch`: when a job of this kind is next in
+    line, the worker takes up to this many due jobs of the kind and priority in the same
+    transaction (short jobs, such as handing a message to its channel, then share one
+    commit and the session's cached reference data instead of paying for them each).
+    `before_batch` gets the args of all the jobs of a batch before the first runs (to read
+    or lock what they need in one query instead of one each)."""
+
     def register(fn: Handler) -> Handler:
         _handlers[kind] = fn
+        _batches[kind] = batch
+        if before_batch is not None:
+            _before_batch[kind] = before_batch
         return fn
 
     return register
@@ -172,8 +188,10 @@ def run_due(
 ) -> int:
     """Claim and run up to `batch_size` due jobs in the caller's transaction; returns the count.
 
-    The caller commits. A job whose handler raises is rolled back to its savepoint and
-    rescheduled (or failed), so the batch still commits the others. Staged jobs are prepared
+    When the first of them is of a kind registered with a larger `batch`, more due jobs of
+    that kind and priority are claimed with it, up to that size. The caller commits. A job
+    whose handler raises is rolled back to its savepoint and rescheduled (or failed), so
+    the batch still commits the others. Staged jobs are prepared
     and leased, and their work appended to `staged` for `finish_staged` after the commit;
     without a `staged` list they run whole, here. After `budget_seconds` no further job of
     the batch is started: those stay queued, untouched, for the next batch.
@@ -190,6 +208,11 @@ def run_due(
         .with_for_update(skip_locked=skip_locked(dialect))
     )
     jobs = list(db.scalars(stmt))
+    if jobs and _batches.get(jobs[0].kind, 1) > len(jobs):
+        jobs += _more_of_kind(db, jobs, _batches[jobs[0].kind] - len(jobs), dialect)
+    for kind in dict.fromkeys(job.kind for job in jobs):
+        if kind in _before_batch:
+            _before_batch[kind](db, [job.args for job in jobs if job.kind == kind])
     started = time.perf_counter()
     for done, job in enumerate(jobs):
         if budget_seconds is not None and time.perf_counter() - started > budget_seconds:
@@ -201,6 +224,25 @@ def run_due(
     return len(jobs)
 
 
+def _more_of_kind(db: Session, claimed: list[Job], count: int, dialect: str) -> list[Job]:
+    first = claimed[0]
+    return list(
+        db.scalars(
+            select(Job)
+            .where(
+                Job.status == JobStatus.QUEUED,
+                Job.kind == first.kind,
+                Job.priority == first.priority,
+                Job.run_at <= utcnow(),
+                Job.id.not_in([job.id for job in claimed]),
+            )
+            .order_by(Job.run_at)
+            .limit(count)
+            .with_for_update(skip_locked=skip_locked(dialect))
+        )
+    )
+
+
 def _run_one(db: Session, job: Job) -> None:
     fn = _handlers.get(job.kind)
     job.attempts += 1
@@ -208,6 +250,7 @@ def _run_one(db: Session, job: Job) -> None:
         job.status, job.last_error = JobStatus.FAILED, f"no handler for {job.kind}"
         return
     savepoint = db.begin_nested()
+    db.info[_RUNNING] = job
     try:
         fn(db, job.args)
         savepoint.commit()
@@ -215,7 +258,14 @@ def _run_one(db: Session, job: Job) -> None:
         savepoint.rollback()
         _failed(job, exc)
         return
+    finally:
+        db.info.pop(_RUNNING, None)
     job.status, job.finished_at = JobStatus.DONE, utcnow()
+
+
+def running(db: Session) -> Job | None:
+    """The job whose handler is running in this session now (its attempt count, say)."""
+    return db.info.get(_RUNNING)
 
 
 def _failed(job: Job, exc: Exception) -> None:

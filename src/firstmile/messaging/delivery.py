@@ -76,6 +76,11 @@ def record(db: Session, event_type: str, message: Message, actor: str, **extra: 
     )
 
 
+def lock_batch(db: Session, message_ids: list[str]) -> None:
+    """Lock the messages a batch of delivery jobs will hand off, in one query."""
+    repo.lock_many(db, message_ids)
+
+
 def deliver(db: Session, message_id: str) -> Message | None:
     """Hand a queued message to its channel once; the `messaging.deliver` job calls this.
 
@@ -274,7 +279,10 @@ def fall_back(db: Session, message: Message, *, reason: str) -> Message | None:
 
 def _attempt_of(db: Session, message: Message) -> tuple[int, bool]:
     """This delivery's attempt number and whether it is the job's last one."""
-    job = repo.delivery_job(db, deliver_job_key(message.id))
+    key = deliver_job_key(message.id)
+    job = jobs.running(db)
+    if job is None or job.key != key:
+        job = repo.delivery_job(db, key)
     if job is None:
         return message.attempts + 1, False
     return job.attempts, job.attempts >= job.max_attempts

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from firstmile.kit.db import Session
 from firstmile.kit.jobs import Job
@@ -23,8 +26,27 @@ def find(db: Session, message_id: str) -> Message | None:
     return db.get(Message, message_id)
 
 
+_LOCKED = "messages_locked"
+
+
+def lock_many(db: Session, message_ids: list[str]) -> None:
+    """Lock these messages until the transaction ends, in id order (one query for a batch
+    of deliveries); `find_for_update` then answers them from this transaction's list."""
+    rows = db.scalars(
+        select(Message)
+        .where(Message.id.in_(sorted(set(message_ids))))
+        .order_by(Message.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.info[_LOCKED] = (db.get_transaction(), {row.id: row for row in rows})
+
+
 def find_for_update(db: Session, message_id: str) -> Message | None:
     """The message row locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    locked = db.info.get(_LOCKED)
+    if locked is not None and locked[0] is db.get_transaction() and message_id in locked[1]:
+        return db.get(Message, message_id)  # locked in this transaction by lock_many
     return db.scalar(
         select(Message)
         .where(Message.id == message_id)
@@ -109,11 +131,48 @@ def message_for_reference(db: Session, adapter: str, reference: str) -> Message 
 
 def add_references(db: Session, adapter: str, message_id: str, references: list[str]) -> None:
     for reference in dict.fromkeys(references):  # once each, in order
-        if db.get(DeliveryReference, (adapter, reference)) is None:
+        with db.no_autoflush:  # the delivery's changes go with its one flush, not here
+            known = db.get(DeliveryReference, (adapter, reference))
+        if known is None:
             db.add(DeliveryReference(adapter=adapter, reference=reference, message_id=message_id))
 
 
+_PUSH_SNAPSHOT = "push_snapshot"
+
+
+@contextmanager
+def push_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]:
+    """Within the block, whether each of these customers has a live push subscription is
+    known from one query (batch sends); a subscription added or changed in the session drops
+    the snapshot. Reading it queries nothing, so it also sets off no autoflush: a batch's
+    inserts stay pending and go to the database together."""
+    ids = list(dict.fromkeys(customer_ids))
+    subscribed = set(
+        db.scalars(
+            select(PushSubscription.customer_id).where(
+                PushSubscription.customer_id.in_(ids), PushSubscription.revoked_at.is_(None)
+            )
+        )
+    )
+    db.info[_PUSH_SNAPSHOT] = (frozenset(ids), subscribed)
+
+    def changed(session: Session, _context: Any, _instances: Any) -> None:
+        touched = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, PushSubscription) for obj in touched):
+            session.info.pop(_PUSH_SNAPSHOT, None)
+
+    event.listen(db, "before_flush", changed)
+    try:
+        yield
+    finally:
+        event.remove(db, "before_flush", changed)
+        db.info.pop(_PUSH_SNAPSHOT, None)
+
+
 def has_push_subscription(db: Session, customer_id: str) -> bool:
+    snapshot: tuple[frozenset[str], set[str]] | None = db.info.get(_PUSH_SNAPSHOT)
+    if snapshot is not None and customer_id in snapshot[0]:
+        return customer_id in snapshot[1]
     found = db.scalar(
         select(PushSubscription.id)
         .where(PushSubscription.customer_id == customer_id, PushSubscription.revoked_at.is_(None))

@@ -11,7 +11,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from sqlalchemy import func, select
 
 from firstmile.auth.scopes import SYSTEM, Actor
-from firstmile.customers import repository as customers_repository
 from firstmile.customers.models import Customer
 from firstmile.eventlog import catalogue
 from firstmile.eventlog.models import Event
@@ -187,7 +186,7 @@ def send_batch(db: Session, args: dict[str, Any]) -> None:
         )
     )
     by_name = {str(v["name"]): v for v in campaign.variants}
-    with customers_repository.contact_snapshot(db, members):  # 3 queries for the batch
+    with messaging.recipients_snapshot(db, members):  # 3 queries for the batch
         for customer_id in members:
             group = assign(campaign, customer_id)
             recipient = CampaignRecipient(run_id=run.id, customer_id=customer_id, variant=group)

@@ -3,12 +3,20 @@
 The Message-ID is derived from the message's id, so a message sent again after a crash
 (the server said 250 but the worker died before committing "sent") carries the same
 Message-ID and receiving systems can recognise the duplicate.
+
+A worker keeps its connection to the server open between messages (per thread, up to
+`MESSAGES_PER_CONNECTION` messages, closed after `IDLE_CLOSE_SECONDS` unused; checked
+with NOOP when it has been idle a while): a batch of deliveries pays for the TCP
+connection, EHLO, STARTTLS and AUTH once. Any error closes it.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
+import time
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,6 +29,39 @@ from firstmile.messaging.channels.base import (
     TemporaryDeliveryError,
 )
 from firstmile.messaging.models import Message, MessageClass
+
+MESSAGES_PER_CONNECTION = 100
+IDLE_CHECK_SECONDS = 2.0  # a connection unused this long is checked with NOOP first
+IDLE_CLOSE_SECONDS = 60.0  # ... and one unused this long is closed and opened anew
+
+
+@dataclass
+class _Open:
+    smtp: smtplib.SMTP
+    sent: int
+    last_used: float
+
+
+class _Connections(threading.local):
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, int, str, bool], _Open] = {}
+
+
+_connections = _Connections()
+
+
+def close_connections() -> None:
+    """Close this thread's open SMTP connections (tests, shutdown)."""
+    for held in _connections.open.values():
+        _quietly_close(held.smtp)
+    _connections.open.clear()
+
+
+def _quietly_close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 class SmtpChannel:
@@ -86,15 +127,19 @@ class SmtpChannel:
 
     def deliver(self, message: Message) -> DeliveryResult:
         email = self.build(message)
+        key = (self.host, self.port, self.username, self.starttls)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                smtp.ehlo()
-                if self.starttls:
-                    smtp.starttls(context=self.tls_context or ssl.create_default_context())
-                    smtp.ehlo()
-                if self.username:
-                    smtp.login(self.username, self.password)
-                smtp.send_message(email)
+            held = self._connection(key)
+            try:
+                held.smtp.send_message(email)
+            except BaseException:
+                del _connections.open[key]
+                _quietly_close(held.smtp)
+                raise
+            held.sent, held.last_used = held.sent + 1, time.monotonic()
+            if held.sent >= MESSAGES_PER_CONNECTION:
+                del _connections.open[key]
+                _quietly_close(held.smtp)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
             raise _by_code(code, answer) from exc
@@ -105,6 +150,34 @@ class SmtpChannel:
         except (smtplib.SMTPException, OSError) as exc:  # disconnects, refusals, timeouts
             raise TemporaryDeliveryError(f"SMTP unavailable: {exc!r}") from exc
         return DeliveryResult(provider_message_id=email["Message-ID"])
+
+    def _connection(self, key: tuple[str, int, str, bool]) -> _Open:
+        """This thread's open connection to the server, checked; or a new one."""
+        held = _connections.open.get(key)
+        if held is not None:
+            idle = time.monotonic() - held.last_used
+            try:
+                if idle < IDLE_CLOSE_SECONDS and (
+                    idle < IDLE_CHECK_SECONDS or held.smtp.noop()[0] == 250
+                ):
+                    return held
+            except (smtplib.SMTPException, OSError):
+                pass
+            del _connections.open[key]
+            _quietly_close(held.smtp)
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            smtp.ehlo()
+            if self.starttls:
+                smtp.starttls(context=self.tls_context or ssl.create_default_context())
+                smtp.ehlo()
+            if self.username:
+                smtp.login(self.username, self.password)
+        except BaseException:
+            _quietly_close(smtp)
+            raise
+        held = _connections.open[key] = _Open(smtp, 0, time.monotonic())
+        return held
 
 
 def _by_code(code: int, answer: bytes | str) -> Exception:

@@ -7,7 +7,7 @@ marked delivered.
 
 from __future__ import annotations
 
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, new_id
 from firstmile.messaging.channels.base import DeliveryResult
 from firstmile.messaging.models import InboxItem, Message
 
@@ -20,6 +20,7 @@ class InboxChannel:
 
     def deliver(self, message: Message) -> DeliveryResult:
         item = InboxItem(
+            id=new_id(),  # known now: inserted with the transaction's next flush
             message_id=message.id,
             customer_id=message.customer_id,
             locale=message.locale,
@@ -28,5 +29,4 @@ class InboxChannel:
             link=message.link,
         )
         self.db.add(item)
-        self.db.flush()
         return DeliveryResult(provider_message_id=f"inbox-{item.id}", delivered=True)
