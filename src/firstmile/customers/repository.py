@@ -67,6 +67,12 @@ def contact_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]
         db.info.pop(_SNAPSHOT, None)
 
 
+def in_snapshot(db: Session, customer_ids: Iterable[str]) -> bool:
+    """Whether a contact snapshot of all these customers is open in the session."""
+    snapshot: dict[str, _Contacts] | None = db.info.get(_SNAPSHOT)
+    return snapshot is not None and all(c in snapshot for c in customer_ids)
+
+
 def _snapshot_of(db: Session, customer_id: str) -> _Contacts | None:
     snapshot: dict[str, _Contacts] | None = db.info.get(_SNAPSHOT)
     return snapshot.get(customer_id) if snapshot is not None else None

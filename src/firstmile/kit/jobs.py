@@ -253,14 +253,15 @@ def _run_one(db: Session, job: Job) -> None:
     db.info[_RUNNING] = job
     try:
         fn(db, job.args)
+        # marked done inside the savepoint: flushed with the job's own changes, so the
+        # next job's savepoint has nothing left to flush first
+        job.status, job.finished_at = JobStatus.DONE, utcnow()
         savepoint.commit()
     except Exception as exc:
         savepoint.rollback()
         _failed(job, exc)
-        return
     finally:
         db.info.pop(_RUNNING, None)
-    job.status, job.finished_at = JobStatus.DONE, utcnow()
 
 
 def running(db: Session) -> Job | None:

@@ -169,6 +169,11 @@ def push_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]:
         db.info.pop(_PUSH_SNAPSHOT, None)
 
 
+def in_push_snapshot(db: Session, customer_ids: Iterable[str]) -> bool:
+    snapshot: tuple[frozenset[str], set[str]] | None = db.info.get(_PUSH_SNAPSHOT)
+    return snapshot is not None and all(c in snapshot[0] for c in customer_ids)
+
+
 def has_push_subscription(db: Session, customer_id: str) -> bool:
     snapshot: tuple[frozenset[str], set[str]] | None = db.info.get(_PUSH_SNAPSHOT)
     if snapshot is not None and customer_id in snapshot[0]:
