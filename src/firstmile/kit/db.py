@@ -94,9 +94,6 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-INSERT_PAGE_ROWS = 25
-
-
 def make_engine(url: str, *, pool_size: int = 20, pre_ping: bool = True) -> Engine:
     """An engine for `url`. `pre_ping` tests each pooled connection before use (one more
     round trip per transaction); without it a connection the server dropped fails its
@@ -114,10 +111,6 @@ def make_engine(url: str, *, pool_size: int = 20, pre_ping: bool = True) -> Engi
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,  # below common idle-connection limits of proxies and firewalls
-        # A flush of many rows of one table is sent as multi-row INSERTs of this many rows:
-        # short enough for psycopg to keep the statement's parsed form in its cache (a
-        # longer one is parsed in Python every time: 24 ms for 1,000 events' VALUES).
-        insertmanyvalues_page_size=INSERT_PAGE_ROWS,
     )
 
 
