@@ -78,6 +78,16 @@ def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
+def daytime(sessions: sessionmaker[Session]) -> Iterator[None]:
+    """The clock stopped at 10:00 UTC today, outside the packs' quiet hours (their evening
+    starts at 19:00-20:00 UTC): for tests whose marketing messages must go at once, whatever
+    the hour the suite runs. `clock.travel` still moves it."""
+    ten = clock.utcnow().replace(hour=10, minute=0, second=0, microsecond=0)
+    with clock.frozen_at(ten):
+        yield
+
+
+@pytest.fixture
 def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         yield session

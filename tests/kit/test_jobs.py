@@ -149,7 +149,8 @@ def test_a_batchable_kind_is_claimed_together_with_its_own_kind_and_priority_onl
 
     def deliver(db: Session, args: dict[str, Any]) -> None:
         running = jobs.running(db)
-        assert running is not None and running.args == args
+        assert running is not None
+        assert running.args == args
         ran.append(str(args["name"]))
 
     jobs.handler("test.deliver", batch=3, before_batch=prepare)(deliver)

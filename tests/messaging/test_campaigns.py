@@ -111,6 +111,7 @@ def test_a_campaign_sends_to_its_segment_in_throttled_batches(
 
 
 @pytest.mark.usefixtures("telco")
+@pytest.mark.usefixtures("daytime")
 def test_results_count_sends_and_conversions_per_variant(
     db: Session,
     sessions: sessionmaker[Session],

@@ -40,6 +40,7 @@ def _offer(db: Session, customer_id: str, key: str = "offer-1", **kw: Any) -> Me
 
 
 @pytest.mark.usefixtures("telco")
+@pytest.mark.usefixtures("daytime")
 def test_a_marketing_email_carries_one_click_unsubscribe_and_footer_links(
     db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
 ) -> None:

@@ -109,7 +109,9 @@ def deliver(db: Session, message_id: str) -> Message | None:
         return message
     now = utcnow()
     references = [r for r in (result.provider_message_id, *result.references) if r]
-    repo.add_references(db, adapter.name, message.id, [r[:300] for r in references])
+    repo.add_references(
+        db, adapter.name, message.id, [r[:300] for r in references], new=result.own_references
+    )
     message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
     message.sent_at, message.attempts = now, attempt
     message.delivered_at = now if result.delivered else None

@@ -129,10 +129,17 @@ def message_for_reference(db: Session, adapter: str, reference: str) -> Message 
     return None if row is None else find_for_update(db, row.message_id)
 
 
-def add_references(db: Session, adapter: str, message_id: str, references: list[str]) -> None:
+def add_references(
+    db: Session, adapter: str, message_id: str, references: list[str], *, new: bool = False
+) -> None:
+    """Map the provider's references to the message, once each; `new`: they cannot be
+    stored yet (made from the message's own id), so they are not looked up."""
     for reference in dict.fromkeys(references):  # once each, in order
-        with db.no_autoflush:  # the delivery's changes go with its one flush, not here
-            known = db.get(DeliveryReference, (adapter, reference))
+        if new:
+            known = None
+        else:
+            with db.no_autoflush:  # the delivery's changes go with its one flush, not here
+                known = db.get(DeliveryReference, (adapter, reference))
         if known is None:
             db.add(DeliveryReference(adapter=adapter, reference=reference, message_id=message_id))
 

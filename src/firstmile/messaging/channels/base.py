@@ -18,6 +18,10 @@ class DeliveryResult:
     # Every id the provider's callbacks may name (e.g. one per SMS part); the first is
     # `provider_message_id`'s, when the provider gives several.
     references: tuple[str, ...] = ()
+    # The references are made from this message's own id (the inbox item, the email's
+    # Message-ID, the simulator's): no other message can hold them, so they are stored
+    # without looking them up first.
+    own_references: bool = False
 
 
 class DeliveryError(Exception):

@@ -34,4 +34,4 @@ class SimulatedChannel:
             )
         )
         self.db.flush()
-        return DeliveryResult(provider_message_id=f"simulated-{message.id}")
+        return DeliveryResult(provider_message_id=f"simulated-{message.id}", own_references=True)

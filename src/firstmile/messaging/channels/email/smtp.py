@@ -149,7 +149,7 @@ class SmtpChannel:
             raise PermanentDeliveryError(f"the SMTP server does not support: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:  # disconnects, refusals, timeouts
             raise TemporaryDeliveryError(f"SMTP unavailable: {exc!r}") from exc
-        return DeliveryResult(provider_message_id=email["Message-ID"])
+        return DeliveryResult(provider_message_id=email["Message-ID"], own_references=True)
 
     def _connection(self, key: tuple[str, int, str, bool]) -> _Open:
         """This thread's open connection to the server, checked; or a new one."""

@@ -29,4 +29,6 @@ class InboxChannel:
             link=message.link,
         )
         self.db.add(item)
-        return DeliveryResult(provider_message_id=f"inbox-{item.id}", delivered=True)
+        return DeliveryResult(
+            provider_message_id=f"inbox-{item.id}", delivered=True, own_references=True
+        )
