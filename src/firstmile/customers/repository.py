@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, delete, event, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from firstmile.customers.models import (
     Account,
@@ -18,7 +18,7 @@ from firstmile.customers.models import (
     ContactMedium,
     Customer,
 )
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, snapshot_in_session
 
 # -- a read snapshot of many customers' contact data (batch work) ---------------------------
 
@@ -52,19 +52,8 @@ def contact_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]
         contacts = snapshot.get(medium.customer_id)
         if contacts is not None:
             contacts.media.append(medium)
-    db.info[_SNAPSHOT] = snapshot
-
-    def changed(session: Session, _context: Any, _instances: Any) -> None:
-        touched = (*session.new, *session.dirty, *session.deleted)
-        if any(isinstance(obj, Consent | ContactMedium) for obj in touched):
-            session.info.pop(_SNAPSHOT, None)
-
-    event.listen(db, "before_flush", changed)
-    try:
+    with snapshot_in_session(db, _SNAPSHOT, snapshot, dropped_by=(Consent, ContactMedium)):
         yield
-    finally:
-        event.remove(db, "before_flush", changed)
-        db.info.pop(_SNAPSHOT, None)
 
 
 def in_snapshot(db: Session, customer_ids: Iterable[str]) -> bool:

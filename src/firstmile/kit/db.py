@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, cast
@@ -145,6 +146,28 @@ def memo(db: Session, key: Hashable, load: Callable[[], T]) -> T:
 def forget_memo(db: Session) -> None:
     """Drop what `memo` kept (a pack was loaded: its reference data changed)."""
     db.info.pop(_MEMO, None)
+
+
+@contextmanager
+def snapshot_in_session(
+    db: Session, key: str, value: Any, *, dropped_by: tuple[type, ...]
+) -> Iterator[None]:
+    """Keep `value` in `db.info[key]` for the block (rows a batch read up front); a flush
+    that adds, changes or deletes an instance of `dropped_by` drops it, so a reader never
+    sees stale data (it reads from the database again)."""
+    db.info[key] = value
+
+    def changed(session: Session, _context: Any, _instances: Any) -> None:
+        touched = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, dropped_by) for obj in touched):
+            session.info.pop(key, None)
+
+    event.listen(db, "before_flush", changed)
+    try:
+        yield
+    finally:
+        event.remove(db, "before_flush", changed)
+        db.info.pop(key, None)
 
 
 def skip_locked(dialect_name: str) -> bool:

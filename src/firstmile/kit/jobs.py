@@ -191,9 +191,9 @@ def run_due(
     When the first of them is of a kind registered with a larger `batch`, more due jobs of
     that kind and priority are claimed with it, up to that size. The caller commits. A job
     whose handler raises is rolled back to its savepoint and rescheduled (or failed), so
-    the batch still commits the others. Staged jobs are prepared
-    and leased, and their work appended to `staged` for `finish_staged` after the commit;
-    without a `staged` list they run whole, here. After `budget_seconds` no further job of
+    the batch still commits the others. Staged jobs are prepared and leased, and their work
+    appended to `staged` for `finish_staged` after the commit; without a `staged` list they
+    run whole, here. After `budget_seconds` no further job of
     the batch is started: those stay queued, untouched, for the next batch.
     """
     from firstmile.kit.registry import load_job_handlers

@@ -76,11 +76,6 @@ def record(db: Session, event_type: str, message: Message, actor: str, **extra: 
     )
 
 
-def lock_batch(db: Session, message_ids: list[str]) -> None:
-    """Lock the messages a batch of delivery jobs will hand off, in one query."""
-    repo.lock_many(db, message_ids)
-
-
 def deliver(db: Session, message_id: str) -> Message | None:
     """Hand a queued message to its channel once; the `messaging.deliver` job calls this.
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, snapshot_in_session
 from firstmile.kit.jobs import Job
 from firstmile.messaging.models import (
     DeliveryReference,
@@ -161,19 +160,9 @@ def push_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]:
             )
         )
     )
-    db.info[_PUSH_SNAPSHOT] = (frozenset(ids), subscribed)
-
-    def changed(session: Session, _context: Any, _instances: Any) -> None:
-        touched = (*session.new, *session.dirty, *session.deleted)
-        if any(isinstance(obj, PushSubscription) for obj in touched):
-            session.info.pop(_PUSH_SNAPSHOT, None)
-
-    event.listen(db, "before_flush", changed)
-    try:
+    value = (frozenset(ids), subscribed)
+    with snapshot_in_session(db, _PUSH_SNAPSHOT, value, dropped_by=(PushSubscription,)):
         yield
-    finally:
-        event.remove(db, "before_flush", changed)
-        db.info.pop(_PUSH_SNAPSHOT, None)
 
 
 def in_push_snapshot(db: Session, customer_ids: Iterable[str]) -> bool:

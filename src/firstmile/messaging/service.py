@@ -47,11 +47,11 @@ PURPOSE_FIELD_MAX = 60
 
 @contextmanager
 def recipients_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[None]:
-    """For sending to many customers in one transaction (a journey batch, a campaign
-    batch): what routing reads about them (customer rows, consents, contact media, push
-    subscriptions) is read in four queries up front. Routing then queries nothing per
-    message, so the messages, events and jobs of the whole batch are inserted together at
-    the next flush instead of one message at a time."""
+    """What routing reads about these customers (customer rows, consents, contact media,
+    push subscriptions), read in four queries up front. Routing then queries nothing per
+    message, so a batch's messages, events and jobs (a journey batch, a campaign batch)
+    are inserted together at the next flush instead of one message at a time; a single
+    send uses it too. Inside a snapshot that already holds them, nothing is read again."""
     ids = list(dict.fromkeys(customer_ids))
     if customers_repository.in_snapshot(db, ids) and repo.in_push_snapshot(db, ids):
         yield  # inside a batch's snapshot already

@@ -8,20 +8,21 @@ from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
 from firstmile.kit import jobs
 from firstmile.kit.db import Session
-from firstmile.messaging import delivery
+from firstmile.messaging import delivery, repository
 from firstmile.messaging.campaigns import service as campaigns
 from firstmile.messaging.segments import service as segments
 
 # Hand-offs and segment re-evaluations are short: a worker takes up to this many of one
 # kind in one transaction (the worker's time budget still ends a batch early).
-DELIVERY_BATCH = 100
+SHORT_JOB_BATCH = 100
 
 
 def _lock_messages(db: Session, batch: list[dict[str, Any]]) -> None:
-    delivery.lock_batch(db, [str(args["message_id"]) for args in batch])
+    """A batch of hand-offs locks its messages in one query."""
+    repository.lock_many(db, [str(args["message_id"]) for args in batch])
 
 
-@jobs.handler(delivery.DELIVER_JOB, batch=DELIVERY_BATCH, before_batch=_lock_messages)
+@jobs.handler(delivery.DELIVER_JOB, batch=SHORT_JOB_BATCH, before_batch=_lock_messages)
 def deliver(db: Session, args: dict[str, Any]) -> None:
     delivery.deliver(db, str(args["message_id"]))
 
@@ -38,7 +39,7 @@ def customer_changed(db: Session, event: Event) -> None:
         segments.queue_evaluation(db, event.customer_id)
 
 
-@jobs.handler(segments.EVALUATE_JOB, batch=DELIVERY_BATCH)
+@jobs.handler(segments.EVALUATE_JOB, batch=SHORT_JOB_BATCH)
 def evaluate_segments(db: Session, args: dict[str, Any]) -> None:
     segments.evaluate_customer(db, str(args["customer_id"]))
 

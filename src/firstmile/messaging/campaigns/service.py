@@ -186,7 +186,7 @@ def send_batch(db: Session, args: dict[str, Any]) -> None:
         )
     )
     by_name = {str(v["name"]): v for v in campaign.variants}
-    with messaging.recipients_snapshot(db, members):  # 3 queries for the batch
+    with messaging.recipients_snapshot(db, members):  # 4 queries for the batch
         for customer_id in members:
             group = assign(campaign, customer_id)
             recipient = CampaignRecipient(run_id=run.id, customer_id=customer_id, variant=group)
