@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from daytime import zone_at_midday
 from sqlalchemy import func, insert, select
 
 from firstmile.auth.scopes import SYSTEM
@@ -145,7 +146,7 @@ def make_customers(db: Any, count: int) -> list[str]:
                     "family_name": "Bench",
                     "country": "CZ",
                     "language": ("cs", "en", "sv", "ja", "ar")[i % 5],
-                    "time_zone": "UTC",
+                    "time_zone": zone_at_midday(),
                     "preferred_channels": ["inapp", "email"],
                 }
                 for i, cid in enumerate(chunk)

@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg
 from aiosmtpd.controller import Controller
+from daytime import zone_at_midday
 from sqlalchemy import insert, select
 
 from firstmile import worker
@@ -96,7 +97,7 @@ def make_customers(db: Any, count: int, *, marketing: bool) -> list[str]:
                 "family_name": f"Bench {i}",
                 "country": "CZ",
                 "language": ("cs", "en", "sv", "ja", "ar")[i % 5],
-                "time_zone": "UTC",
+                "time_zone": zone_at_midday(),
                 "preferred_channels": ["inapp", "email"] if i % 2 else ["email", "inapp"],
             }
             for i, cid in enumerate(ids)
