@@ -12,13 +12,13 @@ from firstmile.eventlog.models import Event
 
 def test_events_of_one_flush_are_numbered_in_the_order_recorded(db: Session) -> None:
     recorded = [
-        eventlog.record(db, "crm.contact_logged", actor="test", payload={"n": n})
-        for n in range(30)
+        eventlog.record(db, "crm.contact_logged", actor="test", payload={"n": n}) for n in range(30)
     ]
     db.flush()
     seqs = [e.seq for e in recorded]
     assert all(isinstance(s, int) for s in seqs)
-    assert seqs == sorted(seqs) and len(set(seqs)) == 30
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == 30
     later = eventlog.record(db, "crm.contact_logged", actor="test", payload={"n": 30})
     db.commit()
     assert later.seq > seqs[-1]

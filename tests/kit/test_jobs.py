@@ -7,9 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from firstmile.eventlog import service as eventlog
+from firstmile.eventlog.models import Event
 from firstmile.kit import jobs
 from firstmile.kit import time as clock
 from firstmile.worker import run_once
@@ -175,3 +178,69 @@ def test_a_batchable_kind_is_claimed_together_with_its_own_kind_and_priority_onl
         jobs._handlers.pop("test.deliver", None)
         jobs._batches.pop("test.deliver", None)
         jobs._before_batch.pop("test.deliver", None)
+
+
+def test_jobs_that_only_write_in_the_database_run_together_and_fall_back_one_by_one(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A failure inside the shared savepoint undoes the whole group; each job then runs in
+    its own, so the others' writes are kept once and only the failing one is retried."""
+
+    def write(db: Session, args: dict[str, Any]) -> None:
+        ran.append(str(args["name"]))
+        eventlog.record(db, "crm.contact_logged", actor="test", payload={"n": args["name"]})
+        if args["name"] == "bad":
+            raise RuntimeError("refused")
+
+    statements: list[str] = []
+    jobs.handler(
+        "test.write",
+        batch=10,
+        only_database=lambda _db, args: args["name"] != "outside",
+    )(write)
+    try:
+        _enqueue(
+            sessions,
+            ("test.write", "w1", jobs.NORMAL),
+            ("test.write", "outside", jobs.NORMAL),
+            ("test.write", "w2", jobs.NORMAL),
+        )
+        engine = sessions.kw["bind"]
+
+        def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+            statements.append(statement)
+
+        sa_event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert run_once(sessions, batch_size=10) == 3
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", seen)
+        assert ran == ["w1", "w2", "outside"]  # the database-only ones together, first
+        assert sum(s.startswith("SAVEPOINT") for s in statements) == 2  # group + outside
+
+        ran.clear()
+        _enqueue(
+            sessions,
+            ("test.write", "w3", jobs.NORMAL),
+            ("test.write", "bad", jobs.NORMAL),
+            ("test.write", "w4", jobs.NORMAL),
+        )
+        assert run_once(sessions, batch_size=10) == 3
+        assert ran == ["w3", "bad", "w3", "bad", "w4"]  # group undone, then one by one
+        with sessions() as db:
+            written = sorted(p["n"] for p in db.scalars(select(Event.payload)))
+            rows = {str(j.args["name"]): j for j in db.scalars(select(jobs.Job))}
+        assert written == ["outside", "w1", "w2", "w3", "w4"]  # once each; "bad" undone
+        assert {n: (j.status, j.attempts) for n, j in rows.items()} == {
+            "w1": (jobs.JobStatus.DONE, 1),
+            "w2": (jobs.JobStatus.DONE, 1),
+            "outside": (jobs.JobStatus.DONE, 1),
+            "w3": (jobs.JobStatus.DONE, 1),
+            "w4": (jobs.JobStatus.DONE, 1),
+            "bad": (jobs.JobStatus.QUEUED, 1),
+        }
+        assert rows["bad"].last_error == "RuntimeError: refused"
+    finally:
+        jobs._handlers.pop("test.write", None)
+        jobs._batches.pop("test.write", None)
+        jobs._only_database.pop("test.write", None)

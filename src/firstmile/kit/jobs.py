@@ -34,6 +34,8 @@ _handlers: dict[str, Handler] = {}
 _batches: dict[str, int] = {}  # kind -> how many of its jobs one transaction may take
 BatchHook = Callable[[Session, list[dict[str, Any]]], None]
 _before_batch: dict[str, BatchHook] = {}
+OnlyDatabase = Callable[[Session, dict[str, Any]], bool]
+_only_database: dict[str, OnlyDatabase] = {}
 _RUNNING = "jobs.running"
 LEASE = timedelta(minutes=10)  # how long a staged job's slow middle may take
 
@@ -79,20 +81,30 @@ class PermanentJobError(Exception):
 
 
 def handler(
-    kind: str, *, batch: int = 1, before_batch: BatchHook | None = None
+    kind: str,
+    *,
+    batch: int = 1,
+    before_batch: BatchHook | None = None,
+    only_database: OnlyDatabase | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the handler of a job kind. `batch`: when a job of this kind is next in
     line, the worker takes up to this many due jobs of the kind and priority in the same
     transaction (short jobs, such as handing a message to its channel, then share one
     commit and the session's cached reference data instead of paying for them each).
     `before_batch` gets the args of all the jobs of a batch before the first runs (to read
-    or lock what they need in one query instead of one each)."""
+    or lock what they need in one query instead of one each).
+    `only_database(db, args)`: True when this job's whole work is writes in this database
+    (nothing is sent outside), so that after a rollback it can simply run again. Such jobs
+    of a batch run together in one savepoint, their writes sent in one flush; should one
+    of them fail, the savepoint is rolled back and each runs again in its own."""
 
     def register(fn: Handler) -> Handler:
         _handlers[kind] = fn
         _batches[kind] = batch
         if before_batch is not None:
             _before_batch[kind] = before_batch
+        if only_database is not None:
+            _only_database[kind] = only_database
         return fn
 
     return register
@@ -214,14 +226,39 @@ def run_due(
         if kind in _before_batch:
             _before_batch[kind](db, [job.args for job in jobs if job.kind == kind])
     started = time.perf_counter()
-    for done, job in enumerate(jobs):
+    together = [j for j in jobs if j.kind in _only_database and _only_database[j.kind](db, j.args)]
+    done = 0
+    if len(together) > 1 and _run_together(db, together):
+        done, jobs = len(together), [j for j in jobs if j not in together]
+    for job in jobs:
         if budget_seconds is not None and time.perf_counter() - started > budget_seconds:
             return done
+        done += 1
         if job.kind in _staged:
             _prepare_staged(db, job, staged)
         else:
             _run_one(db, job)
-    return len(jobs)
+    return done
+
+
+def _run_together(db: Session, jobs: list[Job]) -> bool:
+    """Run jobs whose work stays in the database in one savepoint; False (and nothing of
+    theirs kept) when one of them failed: they then run one savepoint each."""
+    savepoint = db.begin_nested()
+    try:
+        for job in jobs:
+            job.attempts += 1
+            db.info[_RUNNING] = job
+            _handlers[job.kind](db, job.args)
+            job.status, job.finished_at = JobStatus.DONE, utcnow()
+        savepoint.commit()
+        return True
+    except Exception:
+        log.debug("a batch of %d jobs fell back to one savepoint each", len(jobs), exc_info=True)
+        savepoint.rollback()
+        return False
+    finally:
+        db.info.pop(_RUNNING, None)
 
 
 def _more_of_kind(db: Session, claimed: list[Job], count: int, dialect: str) -> list[Job]:
@@ -245,20 +282,22 @@ def _more_of_kind(db: Session, claimed: list[Job], count: int, dialect: str) -> 
 
 def _run_one(db: Session, job: Job) -> None:
     fn = _handlers.get(job.kind)
-    job.attempts += 1
     if fn is None:
+        job.attempts += 1
         job.status, job.last_error = JobStatus.FAILED, f"no handler for {job.kind}"
         return
     savepoint = db.begin_nested()
     db.info[_RUNNING] = job
     try:
+        # counted and marked done inside the savepoint: one UPDATE of the job, flushed
+        # with the job's own changes, and nothing left for the next savepoint to flush
+        job.attempts += 1
         fn(db, job.args)
-        # marked done inside the savepoint: flushed with the job's own changes, so the
-        # next job's savepoint has nothing left to flush first
         job.status, job.finished_at = JobStatus.DONE, utcnow()
         savepoint.commit()
     except Exception as exc:
-        savepoint.rollback()
+        savepoint.rollback()  # the job's row is read again: its attempt is counted anew
+        job.attempts += 1
         _failed(job, exc)
     finally:
         db.info.pop(_RUNNING, None)

@@ -76,6 +76,20 @@ def record(db: Session, event_type: str, message: Message, actor: str, **extra: 
     )
 
 
+def stays_in_database(db: Session, message_id: str) -> bool:
+    """Whether handing this message off writes only in this database (the in-app inbox,
+    the simulator): such a hand-off can run again after a rollback without anything having
+    left the machine twice."""
+    message = repo.find_for_update(db, message_id)
+    if message is None or message.status != MessageStatus.QUEUED:
+        return True  # nothing to do
+    try:
+        adapter = adapters.adapter_for(message.channel, db)
+    except PermanentDeliveryError:
+        return False  # it fails on its own, with its own record
+    return bool(getattr(adapter, "only_database", False))
+
+
 def deliver(db: Session, message_id: str) -> Message | None:
     """Hand a queued message to its channel once; the `messaging.deliver` job calls this.
 
@@ -127,7 +141,6 @@ def deliver(db: Session, message_id: str) -> Message | None:
     else:
         message.fallbacks = []
     _redact(message)
-    db.flush()
     record(
         db,
         events.MESSAGE_SENT,

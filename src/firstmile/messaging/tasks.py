@@ -22,7 +22,16 @@ def _lock_messages(db: Session, batch: list[dict[str, Any]]) -> None:
     repository.lock_many(db, [str(args["message_id"]) for args in batch])
 
 
-@jobs.handler(delivery.DELIVER_JOB, batch=SHORT_JOB_BATCH, before_batch=_lock_messages)
+def _only_database(db: Session, args: dict[str, Any]) -> bool:
+    return delivery.stays_in_database(db, str(args["message_id"]))
+
+
+@jobs.handler(
+    delivery.DELIVER_JOB,
+    batch=SHORT_JOB_BATCH,
+    before_batch=_lock_messages,
+    only_database=_only_database,
+)
 def deliver(db: Session, args: dict[str, Any]) -> None:
     delivery.deliver(db, str(args["message_id"]))
 

@@ -15,6 +15,7 @@ from firstmile.messaging.models import Message, SimulatedDelivery
 
 class SimulatedChannel:
     name = "simulator"
+    only_database = True  # the delivery's own transaction holds all it does
 
     def __init__(self, db: Session) -> None:
         # The row is written in the delivery job's transaction: it exists iff the message

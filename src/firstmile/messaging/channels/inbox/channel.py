@@ -14,6 +14,7 @@ from firstmile.messaging.models import InboxItem, Message
 
 class InboxChannel:
     name = "inbox"
+    only_database = True  # the delivery's own transaction holds all it does
 
     def __init__(self, db: Session) -> None:
         self.db = db
