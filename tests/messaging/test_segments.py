@@ -177,3 +177,42 @@ def test_bad_conditions_are_reported_with_file_and_line(tmp_path: Path) -> None:
     assert "portal.logn" in lines[unknown.line - 1]
     syntax = next(i for i in issues if "unexpected" in i.message)
     assert "size(customer.accounts) >" in lines[syntax.line - 1]
+
+
+@pytest.mark.usefixtures("telco")
+def test_a_batch_evaluation_keeps_each_customers_facts_apart(
+    db: Session, sessions: sessionmaker[Session]
+) -> None:
+    """The recount evaluates customers together (their facts read in one go): each one's
+    events, accounts and memberships must count for that customer only."""
+    eva = make.registered(db)
+    jan = make.registered(db)
+    company = make.registered(
+        db,
+        customer=make.organization(),
+        accounts=[{"kind": "business"}, {"kind": "business", "name": "Branch"}],
+        contacts=[],
+    )
+    db.commit()
+    _record(sessions, eva.id, "service.activated")
+    _record(sessions, jan.id, "service.activated")
+    _record(sessions, jan.id, "portal.login")
+    with sessions() as s:
+        s.execute(delete(SegmentMembership))
+        s.commit()
+    with sessions() as s:
+        changes = segments.evaluate_customers(s, [eva.id, jan.id, company.id, "no-such-id"])
+        s.commit()
+    assert {cid: [c.segment for c in found] for cid, found in changes.items()} == {
+        eva.id: ["new_not_in_portal"],
+        jan.id: [],
+        company.id: ["business_several_accounts"],
+    }
+    assert _segments_of(sessions, eva.id) == ["new_not_in_portal"]
+    assert _segments_of(sessions, jan.id) == []
+    assert _segments_of(sessions, company.id) == ["business_several_accounts"]
+    assert _events(sessions, eva.id)[-1] == ("segment.entered", "new_not_in_portal")
+    with sessions() as s:  # nothing changed since: a second pass changes nothing
+        again = segments.evaluate_customers(s, [eva.id, jan.id, company.id])
+        s.commit()
+    assert all(found == [] for found in again.values())

@@ -27,6 +27,7 @@ log = logging.getLogger("firstmile.segments")
 EVALUATE_JOB = "segments.evaluate"
 RECOUNT_JOB = "segments.recount"
 RECOUNT_BATCH = 500
+FACTS_BATCH = 100  # customers whose facts (every event of theirs) are held at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +108,65 @@ def evaluate_customer(
     db: Session, customer_id: str, segments: list[Segment] | None = None
 ) -> list[Change]:
     """Bring the customer's memberships up to date; each change is recorded as an event."""
+    return evaluate_customers(db, [customer_id], segments).get(customer_id, [])
+
+
+def evaluate_customers(
+    db: Session, customer_ids: list[str], segments: list[Segment] | None = None
+) -> dict[str, list[Change]]:
+    """`evaluate_customer` for several customers, their facts and memberships read together."""
     the_segments = active(db) if segments is None else segments
     if not the_segments:
-        return []
+        return {}
     now = utcnow()
-    facts = facts_module.load(db, customer_id, now)
-    if facts is None:
-        return []
-    current = set(
-        db.scalars(
-            select(SegmentMembership.segment_id).where(SegmentMembership.customer_id == customer_id)
+    facts_by_customer = facts_module.load_many(db, customer_ids, now)
+    if not facts_by_customer:
+        return {}
+    current: dict[str, set[str]] = {cid: set() for cid in facts_by_customer}
+    rows = db.execute(
+        select(SegmentMembership.customer_id, SegmentMembership.segment_id).where(
+            SegmentMembership.customer_id.in_(list(facts_by_customer))
         )
     )
+    for customer_id, segment_id in rows:
+        current[customer_id].add(segment_id)
+    changes: dict[str, list[Change]] = {}
+    for customer_id, facts in facts_by_customer.items():
+        changes[customer_id] = _apply(db, customer_id, facts, the_segments, current[customer_id])
+    db.flush()
+    for customer_id, facts in facts_by_customer.items():
+        for change in changes[customer_id]:
+            eventlog_service.record(
+                db,
+                events.SEGMENT_ENTERED if change.entered else events.SEGMENT_LEFT,
+                actor=SYSTEM.ref,
+                customer_id=customer_id,
+                subject_id=change.segment,
+                payload={"segment": change.segment},
+            )
+        if facts.changes_at is not None:
+            # A windowed count drops then: look again at that moment (once per moment).
+            jobs.enqueue(
+                db,
+                EVALUATE_JOB,
+                {"customer_id": customer_id},
+                key=f"{EVALUATE_JOB}:{customer_id}:{facts.changes_at.isoformat()}",
+                run_at=facts.changes_at,
+                priority=jobs.BULK,
+            )
+    return changes
+
+
+def _apply(
+    db: Session,
+    customer_id: str,
+    facts: facts_module.Facts,
+    segments: list[Segment],
+    current: set[str],
+) -> list[Change]:
+    """Join the segments the customer now matches and leave those they no longer do."""
     changes: list[Change] = []
-    for segment in the_segments:
+    for segment in segments:
         member = _matches(segment, facts)
         if member and segment.id not in current:
             db.add(SegmentMembership(segment_id=segment.id, customer_id=customer_id))
@@ -133,26 +179,6 @@ def evaluate_customer(
                 )
             )
             changes.append(Change(segment.code, entered=False))
-    db.flush()
-    for change in changes:
-        eventlog_service.record(
-            db,
-            events.SEGMENT_ENTERED if change.entered else events.SEGMENT_LEFT,
-            actor=SYSTEM.ref,
-            customer_id=customer_id,
-            subject_id=change.segment,
-            payload={"segment": change.segment},
-        )
-    if facts.changes_at is not None:
-        # A windowed count drops then: look again at that moment (once per moment).
-        jobs.enqueue(
-            db,
-            EVALUATE_JOB,
-            {"customer_id": customer_id},
-            key=f"{EVALUATE_JOB}:{customer_id}:{facts.changes_at.isoformat()}",
-            run_at=facts.changes_at,
-            priority=jobs.BULK,
-        )
     return changes
 
 
@@ -222,8 +248,8 @@ def recount_batch(db: Session, args: Mapping[str, Any]) -> None:
             .limit(RECOUNT_BATCH)
         )
     )
-    for customer_id in ids:
-        evaluate_customer(db, customer_id, [segment])
+    for start in range(0, len(ids), FACTS_BATCH):
+        evaluate_customers(db, ids[start : start + FACTS_BATCH], [segment])
     if len(ids) == RECOUNT_BATCH:
         jobs.enqueue(db, RECOUNT_JOB, {**args, "after": ids[-1]}, priority=jobs.BULK)
 
