@@ -15,6 +15,7 @@ from firstmile.auth.scopes import SYSTEM
 from firstmile.customers.models import Consent, ConsentSource, Customer
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit import time as clock
+from firstmile.messaging import service as messaging
 from firstmile.messaging.campaigns import service as campaigns
 from firstmile.messaging.campaigns.models import CampaignRecipient
 from firstmile.messaging.models import Message
@@ -236,3 +237,50 @@ def test_only_drafts_start_and_agents_cannot(
     again = client.post(f"/api/campaigns/{campaign['id']}/start", headers=admin)
     assert again.status_code == 409
     assert client.get("/api/campaigns/nope", headers=agent).status_code == 404
+
+
+@pytest.mark.usefixtures("telco")
+@pytest.mark.usefixtures("daytime")
+def test_a_campaign_batch_keeps_the_frequency_caps(
+    db: Session,
+    sessions: sessionmaker[Session],
+    run_jobs: RunJobs,
+    client: TestClient,
+    admin: Headers,
+) -> None:
+    """A batch reads its recipients' recent marketing messages in one query: one who has had
+    the pack's two marketing emails this week gets no third; the others get theirs."""
+    capped, fresh, once = (_business(db, n) for n in range(3))
+    with sessions() as s:
+        for n, customer_id in enumerate((capped, capped, once)):
+            messaging.send(
+                s,
+                customer_id=customer_id,
+                purpose="upgrade_offer",
+                data={**OFFER, "given_name": "Firma", "family_name": ""},
+                idempotency_key=f"earlier-{n}",
+                actor=SYSTEM,
+            )
+        s.commit()
+    run_jobs()
+    created = client.post(
+        "/api/campaigns",
+        json=_body(control_percent=0, rate_per_minute=100),
+        headers=admin,
+    ).json()
+    client.post(f"/api/campaigns/{created['id']}/start", headers=admin)
+    run_jobs()
+    with sessions() as s:
+        by_customer = {
+            r.customer_id: s.get(Message, r.message_id)
+            for r in s.scalars(select(CampaignRecipient))
+        }
+    assert set(by_customer) == {capped, fresh, once}
+    assert by_customer[capped] is not None
+    assert by_customer[capped].status == "suppressed"
+    assert by_customer[capped].skipped["email"] == "frequency_cap"
+    for customer_id in (fresh, once):
+        message = by_customer[customer_id]
+        assert message is not None
+        assert message.channel == "email"
+        assert message.status != "suppressed"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +20,7 @@ from firstmile.kit import time as clock
 from firstmile.messaging import service
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import DeliveryResult, PermanentDeliveryError
-from firstmile.messaging.models import Channel, InboxItem, Message, MessageStatus
+from firstmile.messaging.models import Channel, InboxItem, Message, MessageClass, MessageStatus
 from tests.conftest import RunJobs
 from tests.factories.messaging import customer, message_template, policy
 
@@ -323,3 +324,49 @@ def test_the_api_names_bad_input(
     assert answer.status_code == status, answer.text
     if field is not None:
         assert field in answer.json()["error"]["field"]
+
+
+def test_a_batch_checks_frequency_caps_from_one_query_and_counts_what_it_adds(
+    db: Session,
+) -> None:
+    """Inside a caps snapshot (a campaign batch) a send queries no counts, yet the messages
+    the batch itself adds, not yet flushed, count against the cap as stored ones do."""
+    policy(db, caps={"marketing": {"email": (2, 7)}})
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+    _send(db, eva.id, "offer", idempotency_key="offer-0")  # stored: one of two this week
+    counts: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        if "count(" in statement.lower() and "messages" in statement:
+            counts.append(statement)
+
+    engine = db.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with (
+            service.recipients_snapshot(db, [eva.id]),
+            service.caps_snapshot(db, [eva.id], MessageClass.MARKETING),
+        ):
+            sends = [
+                service.send(
+                    db,
+                    customer_id=eva.id,
+                    purpose="offer",
+                    data={"name": "Eva"},
+                    idempotency_key=f"offer-{n}",
+                    actor=SYSTEM,
+                    new_key=True,
+                )
+                for n in (1, 2)
+            ]
+        db.commit()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    assert counts == []
+    assert [m.channel for m in sends] == [Channel.EMAIL, Channel.SMS]
+    assert sends[1].skipped == {"email": "frequency_cap"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -86,11 +88,19 @@ def delivery_job(db: Session, key: str) -> Job | None:
     return db.scalar(select(Job).where(Job.key == key))
 
 
+_UNCOUNTED = (MessageStatus.SUPPRESSED, MessageStatus.FAILED)  # not against a frequency cap
+
+
 def count_recent(
     db: Session, customer_id: str, klass: MessageClass, channel: str, *, since: datetime
 ) -> int:
     """Messages of `klass` on `channel` requested for the customer since `since` that were,
-    or will be, sent (suppressed and failed ones do not count against a frequency cap)."""
+    or will be, sent (suppressed and failed ones do not count against a frequency cap).
+    Inside `recent_snapshot` for this customer, answered without a query."""
+    snapshot: _Recent | None = db.info.get(_RECENT_SNAPSHOT)
+    if snapshot is not None and snapshot.covers(customer_id, klass, channel, since):
+        stored = sum(1 for at in snapshot.times.get((customer_id, channel), ()) if at >= since)
+        return stored + _pending(db, customer_id, klass, channel, since)
     return (
         db.scalar(
             select(func.count())
@@ -100,11 +110,89 @@ def count_recent(
                 Message.klass == klass,
                 Message.channel == channel,
                 Message.created_at >= since,
-                Message.status.not_in([MessageStatus.SUPPRESSED, MessageStatus.FAILED]),
+                Message.status.not_in(_UNCOUNTED),
             )
         )
         or 0
     )
+
+
+def _pending(
+    db: Session, customer_id: str, klass: MessageClass, channel: str, since: datetime
+) -> int:
+    """Messages added in this session and not yet flushed (stamped when flushed: now)."""
+    return sum(
+        1
+        for m in db.new
+        if isinstance(m, Message)
+        and m.customer_id == customer_id
+        and m.klass == klass
+        and m.channel == channel
+        and m.status not in _UNCOUNTED
+        and (m.created_at is None or m.created_at >= since)
+    )
+
+
+_RECENT_SNAPSHOT = "recent_snapshot"
+
+
+@dataclass(frozen=True)
+class _Recent:
+    customers: frozenset[str]
+    klass: str
+    channels: frozenset[str]
+    since: datetime
+    times: dict[tuple[str, str], list[datetime]]
+
+    def covers(self, customer_id: str, klass: str, channel: str, since: datetime) -> bool:
+        return (
+            customer_id in self.customers
+            and klass == self.klass
+            and channel in self.channels
+            and since >= self.since
+        )
+
+
+@contextmanager
+def recent_snapshot(
+    db: Session,
+    customer_ids: Iterable[str],
+    klass: MessageClass,
+    channels: Iterable[str],
+    *,
+    since: datetime,
+) -> Iterator[None]:
+    """Within the block, `count_recent` for these customers, this class and these channels
+    (any `since` not before this one) is answered from one query (a campaign batch's
+    frequency caps), plus the messages added since and not yet flushed; a flush of any
+    message drops the snapshot, and the counts are queried again."""
+    ids = frozenset(customer_ids)
+    wanted = frozenset(str(c) for c in channels)
+    times: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    if ids and wanted:
+        rows = db.execute(
+            select(Message.customer_id, Message.channel, Message.created_at).where(
+                Message.customer_id.in_(sorted(ids)),
+                Message.klass == klass,
+                Message.channel.in_(sorted(wanted)),
+                Message.created_at >= since,
+                Message.status.not_in(_UNCOUNTED),
+            )
+        )
+        for customer_id, channel, created_at in rows:
+            times[(customer_id, str(channel))].append(created_at)
+    value = _Recent(ids, str(klass), wanted, since, dict(times))
+    with snapshot_in_session(db, _RECENT_SNAPSHOT, value, dropped_by=(Message,)):
+        yield
+
+
+def by_idempotency_keys(db: Session, keys: Iterable[str]) -> set[str]:
+    """Which of these keys some message already holds."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return set()
+    found = db.scalars(select(Message.idempotency_key).where(Message.idempotency_key.in_(wanted)))
+    return {str(k) for k in found}
 
 
 def inbox_item(db: Session, item_id: str) -> InboxItem | None:

@@ -60,6 +60,19 @@ def recipients_snapshot(db: Session, customer_ids: Iterable[str]) -> Iterator[No
         yield
 
 
+@contextmanager
+def caps_snapshot(db: Session, customer_ids: Iterable[str], klass: MessageClass) -> Iterator[None]:
+    """Within the block, the pack's frequency caps for `klass` are checked for these
+    customers without a query per message (one for the batch)."""
+    caps = {c: cap for (k, c), cap in templates.policy(db).caps.items() if k == klass}
+    if not caps:
+        yield
+        return
+    since = utcnow() - timedelta(days=max(cap.days for cap in caps.values()))
+    with repo.recent_snapshot(db, customer_ids, klass, caps, since=since):
+        yield
+
+
 def send(
     db: Session,
     *,

@@ -18,6 +18,7 @@ from firstmile.kit import jobs
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
+from firstmile.messaging import repository as messaging_repository
 from firstmile.messaging import service as messaging
 from firstmile.messaging import templates
 from firstmile.messaging.campaigns.models import (
@@ -186,21 +187,35 @@ def send_batch(db: Session, args: dict[str, Any]) -> None:
         )
     )
     by_name = {str(v["name"]): v for v in campaign.variants}
-    with messaging.recipients_snapshot(db, members):  # 4 queries for the batch
+    keys = {customer_id: f"campaign:{run.id}:{customer_id}" for customer_id in members}
+    used = messaging_repository.by_idempotency_keys(db, keys.values())  # one query
+    # The batch's recipients, their consents and contacts (4 queries) and their recent
+    # marketing messages for the frequency caps (1 query): a send then queries nothing, and
+    # the batch's messages go to the database together.
+    with (
+        messaging.recipients_snapshot(db, members),
+        messaging.caps_snapshot(db, members, MessageClass.MARKETING),
+    ):
+        recipients = []
         for customer_id in members:
             group = assign(campaign, customer_id)
             recipient = CampaignRecipient(run_id=run.id, customer_id=customer_id, variant=group)
+            recipients.append(recipient)
             if group != CONTROL:
                 message = messaging.send(
                     db,
                     customer_id=customer_id,
                     purpose=str(by_name[group]["purpose"]),
                     data={**by_name[group].get("data", {}), **_template_data(db, customer_id)},
-                    idempotency_key=f"campaign:{run.id}:{customer_id}",
+                    idempotency_key=keys[customer_id],
                     actor=SYSTEM,
+                    new_key=keys[customer_id] not in used,
                 )
                 recipient.message_id = message.id
-            db.add(recipient)
+        # The messages first (one flush for the batch): the recipients refer to them, and
+        # the ORM orders inserts only by relationships, which these tables do not declare.
+        db.flush()
+        db.add_all(recipients)
     if members:
         run.cursor = members[-1]
     if len(members) == batch:
