@@ -226,10 +226,10 @@ def run_due(
         if kind in _before_batch:
             _before_batch[kind](db, [job.args for job in jobs if job.kind == kind])
     started = time.perf_counter()
-    together = [j for j in jobs if j.kind in _only_database and _only_database[j.kind](db, j.args)]
+    together, alone = _partition(db, jobs)
     done = 0
     if len(together) > 1 and _run_together(db, together):
-        done, jobs = len(together), [j for j in jobs if j not in together]
+        done, jobs = len(together), alone
     for job in jobs:
         if budget_seconds is not None and time.perf_counter() - started > budget_seconds:
             return done
@@ -239,6 +239,16 @@ def run_due(
         else:
             _run_one(db, job)
     return done
+
+
+def _partition(db: Session, jobs: list[Job]) -> tuple[list[Job], list[Job]]:
+    """The jobs whose work stays in the database (they may run together), and the rest."""
+    together: list[Job] = []
+    alone: list[Job] = []
+    for job in jobs:
+        stays = job.kind in _only_database and _only_database[job.kind](db, job.args)
+        (together if stays else alone).append(job)
+    return together, alone
 
 
 def _run_together(db: Session, jobs: list[Job]) -> bool:

@@ -31,8 +31,14 @@ def _environment(autoescape: bool) -> SandboxedEnvironment:
 
 @cache
 def _compiled(source: str, autoescape: bool) -> Template:
-    """Templates are compiled once per process: pack texts change only with a new version."""
-    return _environment(autoescape).from_string(source)
+    """Templates are compiled once per process: pack texts change only with a new version.
+
+    A template's globals are a ChainMap over the environment's, which Jinja copies into a
+    dict twice for every render; they never change here, so the template keeps a plain
+    dict instead (a journey worker spent 6 % of its time iterating that ChainMap)."""
+    template = _environment(autoescape).from_string(source)
+    template.globals = dict(template.globals)
+    return template
 
 
 @cache
