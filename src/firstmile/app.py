@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from firstmile import worker
-from firstmile.kit import migrate
+from firstmile.kit import heap, migrate
 from firstmile.kit.db import make_engine, make_sessionmaker
 from firstmile.kit.http import install_error_handlers
 from firstmile.kit.registry import load_job_handlers
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         load_job_handlers()
+        heap.settle(settings)  # after the imports: what the process holds from now on
         thread = stop = None
         if in_process:
             thread, stop = worker.start_in_thread(

@@ -138,7 +138,9 @@ def worker(
 ) -> None:
     """Run a worker process (PostgreSQL: run as many as you like). Stops cleanly on SIGTERM."""
     from firstmile import worker as worker_loop
+    from firstmile.kit import heap
     from firstmile.kit.db import make_engine, make_sessionmaker
+    from firstmile.kit.registry import load_job_handlers
 
     settings = load_settings()
     configure(settings)
@@ -147,6 +149,8 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    load_job_handlers()
+    heap.settle(settings)  # after the imports: what the process holds from now on
     typer.echo("worker started; SIGTERM finishes the current batch and stops")
     worker_loop.run_forever(
         make_sessionmaker(engine),
