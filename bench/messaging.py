@@ -37,7 +37,7 @@ from sqlalchemy import insert, select
 from firstmile import worker
 from firstmile.auth.scopes import SYSTEM
 from firstmile.customers.models import Consent, ContactMedium, Customer
-from firstmile.kit import migrate
+from firstmile.kit import heap, migrate
 from firstmile.kit.db import make_engine, make_sessionmaker, new_id
 from firstmile.kit.registry import load_job_handlers
 from firstmile.kit.settings import configure, load_settings
@@ -205,6 +205,7 @@ def main() -> None:
     engine = make_engine(url, pool_size=4)
     migrate.upgrade(engine)
     load_job_handlers()
+    heap.settle(settings)  # as `firstmile worker` does at start-up
     sessions = make_sessionmaker(engine)
     with sessions() as db:
         packs.load(db, "telco")
