@@ -271,6 +271,29 @@ def count_steps(sessions: Any) -> int:
         )
 
 
+def progress(sessions: Any) -> int:
+    """Message steps done so far, from where the instances stand: at `w<n>` or `m<n+1>`, n
+    steps are done; at the end, all ten. One scan of the instances (100,000 rows at the
+    issue's scale) instead of counting a million events every half second, which would
+    take a core from the workers it measures; the exact count is taken once at the end."""
+    with sessions() as db:
+        rows = db.execute(
+            select(JourneyInstance.step, func.count())
+            .join(Journey, Journey.id == JourneyInstance.journey_id)
+            .where(Journey.code == "bench_ten")
+            .group_by(JourneyInstance.step)
+        ).all()
+    done = 0
+    for step, count in rows:
+        if step == "done":
+            done += STEPS * count
+        elif step.startswith("w"):
+            done += int(step[1:]) * count
+        elif step.startswith("m"):
+            done += (int(step[1:]) - 1) * count
+    return done
+
+
 def latencies(sessions: Any) -> list[float]:
     """Per message step: from when it became due (the previous zero wait was entered, or
     the instance was created) to when its journey event was recorded."""
@@ -341,7 +364,7 @@ def main() -> None:
     done = 0
     while done < total:
         time.sleep(0.5)
-        done = count_steps(sessions)
+        done = progress(sessions)
         for name, threshold in list(marks.items()):
             if done >= threshold:
                 memory[name] = rss_mib(workers)
@@ -350,6 +373,7 @@ def main() -> None:
             break
     elapsed = time.perf_counter() - started
     memory["100%"] = rss_mib(workers)
+    done = count_steps(sessions)
     # the same workers deliver what the steps requested; phase 2 starts on an empty queue
     drain_started = time.perf_counter()
     while not args.no_drain and queued_jobs(sessions):
