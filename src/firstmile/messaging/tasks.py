@@ -13,8 +13,10 @@ from firstmile.messaging.campaigns import service as campaigns
 from firstmile.messaging.segments import service as segments
 
 # Hand-offs and segment re-evaluations are short: a worker takes up to this many of one
-# kind in one transaction (the worker's time budget still ends a batch early).
-SHORT_JOB_BATCH = 100
+# kind in one transaction (the worker's time budget still ends a batch early). As many as
+# a journey batch (`journeys_batch_size`, 200) requests, so a busy worker delivers what
+# its journeys request: at 100, 10,000 journey instances' hand-offs waited 28 s (p50).
+SHORT_JOB_BATCH = 200
 
 
 def _lock_messages(db: Session, batch: list[dict[str, Any]]) -> None:
