@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from firstmile.auth.scopes import SYSTEM
 from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
+from firstmile.kit import jobs
 from firstmile.kit import time as clock
+from firstmile.kit.jobs import Job
 from firstmile.messaging.segments import service as segments
 from firstmile.messaging.segments.models import SegmentMembership
 from firstmile.packs import loader as packs
@@ -159,6 +161,39 @@ def test_a_changed_condition_is_a_new_version_and_recounts(
         assert {x.code: x.version for x in segments.active(s)}["business_several_accounts"] == 2
     run_jobs()
     assert _segments_of(sessions, eva.id) == ["business_several_accounts"]
+
+
+def test_a_pack_load_recounts_its_new_segments_in_one_job_and_old_jobs_still_run(
+    tmp_path: Path, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    pack = _pack_copy(tmp_path)
+    with sessions() as s:
+        eva = make.registered(s)  # a customer from before the pack's segments
+        s.commit()
+    _record(sessions, eva.id, "service.activated")
+    with sessions() as s:
+        packs.load(s, pack)
+        s.commit()
+        loaded = {x.id: x.version for x in segments.active(s)}
+        recounts = list(s.scalars(select(Job).where(Job.kind == segments.RECOUNT_JOB)))
+    assert len(loaded) > 1
+    assert len(recounts) == 1  # each customer's facts read once for all the segments
+    assert dict(recounts[0].args["segments"]) == loaded
+    run_jobs()
+    assert _segments_of(sessions, eva.id) == ["new_not_in_portal"]
+    # a recount queued by an earlier release (one segment per job) still runs
+    with sessions() as s:
+        s.execute(delete(SegmentMembership))
+        segment = segments.get(s, "new_not_in_portal")
+        jobs.enqueue(
+            s,
+            segments.RECOUNT_JOB,
+            {"segment_id": segment.id, "version": segment.version, "after": ""},
+            priority=jobs.BULK,
+        )
+        s.commit()
+    run_jobs()
+    assert _segments_of(sessions, eva.id) == ["new_not_in_portal"]
 
 
 def test_bad_conditions_are_reported_with_file_and_line(tmp_path: Path) -> None:

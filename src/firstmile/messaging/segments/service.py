@@ -50,6 +50,7 @@ def store_definitions(db: Session, pack: str, definitions: Iterable[Mapping[str,
     a recount; a segment the pack dropped is retired and emptied."""
     existing = {s.code: s for s in db.scalars(select(Segment).where(Segment.pack == pack))}
     seen: set[str] = set()
+    recount: list[Segment] = []
     for definition in definitions:
         code = definition["code"]
         seen.add(code)
@@ -68,13 +69,14 @@ def store_definitions(db: Session, pack: str, definitions: Iterable[Mapping[str,
         if not changed:
             continue
         row.loaded_at = utcnow()
-        db.flush()
-        queue_recount(db, row)
+        recount.append(row)
     for code, row in existing.items():
         if code not in seen and not row.retired:
             row.retired = True
             db.execute(delete(SegmentMembership).where(SegmentMembership.segment_id == row.id))
     db.flush()
+    if recount:  # one recount for all of them: each customer's facts are read once
+        queue_recount(db, *recount)
 
 
 def active(db: Session) -> list[Segment]:
@@ -226,20 +228,34 @@ def affects_segments(db: Session, event_type: str) -> bool:
 # -- recount ----------------------------------------------------------------------------------
 
 
-def queue_recount(db: Session, segment: Segment) -> jobs.Job:
+def queue_recount(db: Session, *segments: Segment) -> jobs.Job:
+    """One recount of these segments over every customer, in the bulk lane: each batch of
+    customers has its facts read once and evaluated against all of them."""
     return jobs.enqueue(
         db,
         RECOUNT_JOB,
-        {"segment_id": segment.id, "version": segment.version, "after": ""},
+        {"segments": [[s.id, s.version] for s in segments], "after": ""},
         priority=jobs.BULK,
     )
 
 
+def _recounted(db: Session, args: Mapping[str, Any]) -> list[Segment]:
+    """The job's segments still at the version it recounts (a newer version recounts
+    itself). Jobs queued by earlier releases name one segment (`segment_id`, `version`)."""
+    wanted = args["segments"] if "segments" in args else [[args["segment_id"], args["version"]]]
+    found = []
+    for segment_id, version in wanted:
+        segment = db.get(Segment, str(segment_id))
+        if segment is not None and not segment.retired and segment.version == version:
+            found.append(segment)
+    return found
+
+
 def recount_batch(db: Session, args: Mapping[str, Any]) -> None:
     """One batch of a full recount, in customer id order; queues the next batch."""
-    segment = db.get(Segment, str(args["segment_id"]))
-    if segment is None or segment.retired or segment.version != args["version"]:
-        return  # a newer version recounts itself
+    segments = _recounted(db, args)
+    if not segments:
+        return
     ids = list(
         db.scalars(
             select(Customer.id)
@@ -249,7 +265,7 @@ def recount_batch(db: Session, args: Mapping[str, Any]) -> None:
         )
     )
     for start in range(0, len(ids), FACTS_BATCH):
-        evaluate_customers(db, ids[start : start + FACTS_BATCH], [segment])
+        evaluate_customers(db, ids[start : start + FACTS_BATCH], segments)
     if len(ids) == RECOUNT_BATCH:
         jobs.enqueue(db, RECOUNT_JOB, {**args, "after": ids[-1]}, priority=jobs.BULK)
 
