@@ -109,9 +109,11 @@ def smtp_server(
     *,
     tls: tuple[Path, Path] | None = None,
     credentials: tuple[str, str] | None = None,
+    smtputf8: bool = False,
 ) -> Iterator[int]:
-    """An aiosmtpd server on 127.0.0.1 and a free port; STARTTLS and AUTH when asked."""
-    kwargs: dict[str, Any] = {}
+    """An aiosmtpd server on 127.0.0.1 and a free port; STARTTLS, AUTH and SMTPUTF8 when
+    asked."""
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(tls[0]), str(tls[1]))

@@ -370,3 +370,58 @@ def test_a_batch_checks_frequency_caps_from_one_query_and_counts_what_it_adds(
     assert counts == []
     assert [m.channel for m in sends] == [Channel.EMAIL, Channel.SMS]
     assert sends[1].skipped == {"email": "frequency_cap"}
+
+
+def test_a_flush_inside_a_batch_keeps_its_caps_snapshot_and_counts_what_it_wrote(
+    db: Session,
+) -> None:
+    """A query in the middle of a batch flushes its messages: they join the snapshot, so
+    the next send still queries no counts, and they count against the cap. A message the
+    batch changes (here: failed, so it no longer counts) drops the snapshot instead, and
+    the counts are read from the database again."""
+    policy(db, caps={"marketing": {"email": (2, 7)}})
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+    _send(db, eva.id, "offer", idempotency_key="offer-0")
+    counts: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        if "count(" in statement.lower() and "messages" in statement:
+            counts.append(statement)
+
+    def offer(n: int) -> Message:
+        return service.send(
+            db,
+            customer_id=eva.id,
+            purpose="offer",
+            data={"name": "Eva"},
+            idempotency_key=f"offer-{n}",
+            actor=SYSTEM,
+            new_key=True,
+        )
+
+    engine = db.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with (
+            service.recipients_snapshot(db, [eva.id]),
+            service.caps_snapshot(db, [eva.id], MessageClass.MARKETING),
+        ):
+            first = offer(1)
+            db.flush()
+            second = offer(2)
+            assert counts == []
+            first.status = MessageStatus.FAILED  # no longer counts against the cap
+            db.flush()
+            third = offer(3)
+        db.commit()
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+    assert (first.channel, second.channel) == (Channel.EMAIL, Channel.SMS)
+    assert second.skipped == {"email": "frequency_cap"}
+    assert len(counts) == 1  # read again after the change
+    assert third.channel == Channel.EMAIL

@@ -150,17 +150,33 @@ def forget_memo(db: Session) -> None:
 
 @contextmanager
 def snapshot_in_session(
-    db: Session, key: str, value: Any, *, dropped_by: tuple[type, ...]
+    db: Session,
+    key: str,
+    value: Any,
+    *,
+    dropped_by: tuple[type, ...],
+    absorb_new: Callable[[Any], None] | None = None,
 ) -> Iterator[None]:
     """Keep `value` in `db.info[key]` for the block (rows a batch read up front); a flush
     that adds, changes or deletes an instance of `dropped_by` drops it, so a reader never
-    sees stale data (it reads from the database again)."""
+    sees stale data (it reads from the database again). With `absorb_new`, a flush hands
+    it each new instance instead (the snapshot takes it in) and only a change or a deletion
+    drops the snapshot."""
     db.info[key] = value
 
     def changed(session: Session, _context: Any, _instances: Any) -> None:
-        touched = (*session.new, *session.dirty, *session.deleted)
+        if key not in session.info:
+            return
+        touched = (*session.dirty, *session.deleted)
+        if absorb_new is None:
+            touched = (*session.new, *touched)
         if any(isinstance(obj, dropped_by) for obj in touched):
             session.info.pop(key, None)
+            return
+        if absorb_new is not None:
+            for obj in session.new:
+                if isinstance(obj, dropped_by):
+                    absorb_new(obj)
 
     event.listen(db, "before_flush", changed)
     try:

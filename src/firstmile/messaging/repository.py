@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from firstmile.kit.db import Session, snapshot_in_session
 from firstmile.kit.jobs import Job
+from firstmile.kit.time import utcnow
 from firstmile.messaging.models import (
     DeliveryReference,
     InboxItem,
@@ -164,8 +165,9 @@ def recent_snapshot(
 ) -> Iterator[None]:
     """Within the block, `count_recent` for these customers, this class and these channels
     (any `since` not before this one) is answered from one query (a campaign batch's
-    frequency caps), plus the messages added since and not yet flushed; a flush of any
-    message drops the snapshot, and the counts are queried again."""
+    frequency caps), plus the messages added since: those a flush writes are taken into the
+    snapshot, those not yet flushed are counted from the session; a flush that changes or
+    deletes a message drops the snapshot, and the counts are queried again."""
     ids = frozenset(customer_ids)
     wanted = frozenset(str(c) for c in channels)
     times: dict[tuple[str, str], list[datetime]] = defaultdict(list)
@@ -182,7 +184,22 @@ def recent_snapshot(
         for customer_id, channel, created_at in rows:
             times[(customer_id, str(channel))].append(created_at)
     value = _Recent(ids, str(klass), wanted, since, dict(times))
-    with snapshot_in_session(db, _RECENT_SNAPSHOT, value, dropped_by=(Message,)):
+
+    def flushed(message: Message) -> None:
+        """A message the batch added reaches the database: it counts from now on."""
+        channel = str(message.channel)
+        if (
+            message.customer_id in ids
+            and message.klass == klass
+            and channel in wanted
+            and message.status not in _UNCOUNTED
+        ):
+            at = message.created_at or utcnow()
+            value.times.setdefault((message.customer_id, channel), []).append(at)
+
+    with snapshot_in_session(
+        db, _RECENT_SNAPSHOT, value, dropped_by=(Message,), absorb_new=flushed
+    ):
         yield
 
 

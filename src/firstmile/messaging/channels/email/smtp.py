@@ -17,8 +17,6 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime
 
 from firstmile.kit.settings import Settings
@@ -28,6 +26,7 @@ from firstmile.messaging.channels.base import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
 )
+from firstmile.messaging.channels.email import mime
 from firstmile.messaging.models import Message, MessageClass
 
 MESSAGES_PER_CONNECTION = 100
@@ -40,6 +39,15 @@ class _Open:
     smtp: smtplib.SMTP
     sent: int
     last_used: float
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One email as it is sent: the envelope (MAIL FROM, RCPT TO) and the message."""
+
+    sender: str
+    recipient: str
+    data: bytes
 
 
 class _Connections(threading.local):
@@ -103,35 +111,45 @@ class SmtpChannel:
     def message_id(self, message: Message) -> str:
         return f"<{message.id}@{self.message_id_domain}>"
 
-    def build(self, message: Message) -> EmailMessage:
-        """The RFC 5322 message: plain text, plus an HTML alternative when there is one."""
-        email = EmailMessage()
+    def build(self, message: Message) -> Outgoing:
+        """The RFC 5322 message (plain text, plus an HTML alternative when there is one)
+        and its envelope."""
         try:
-            email["From"] = self.sender
-            email["To"] = Address(addr_spec=message.recipient or "")
-            email["Subject"] = message.subject
-        except (ValueError, IndexError) as exc:
+            sender, envelope_sender = mime.mailbox(self.sender)
+            to = mime.recipient(message.recipient or "")
+            headers = [
+                f"From: {sender}",
+                f"To: {to}",
+                mime.header("Subject", message.subject),
+                f"Date: {format_datetime(utcnow())}",
+                f"Message-ID: {self.message_id(message)}",
+                mime.header("Content-Language", message.locale),
+            ]
+            if message.klass == MessageClass.TRANSACTIONAL:
+                headers.append("Auto-Submitted: auto-generated")
+            if message.unsubscribe_url:  # RFC 2369 and RFC 8058: one-click unsubscribe
+                headers.append(mime.header("List-Unsubscribe", f"<{message.unsubscribe_url}>"))
+                headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+            data = mime.compose(headers, message.body_text, message.body_html)
+            return Outgoing(envelope_sender, to, data)
+        except mime.MalformedEmail as exc:
             raise PermanentDeliveryError(f"cannot build the email: {exc}") from exc
-        email["Date"] = format_datetime(utcnow())
-        email["Message-ID"] = self.message_id(message)
-        if message.klass == MessageClass.TRANSACTIONAL:
-            email["Auto-Submitted"] = "auto-generated"
-        if message.unsubscribe_url:  # RFC 2369 and RFC 8058: one-click unsubscribe
-            email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
-            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        email.set_content(message.body_text)
-        if message.body_html:
-            email.add_alternative(message.body_html, subtype="html")
-        email["Content-Language"] = message.locale  # after set_content, which drops Content-*
-        return email
 
     def deliver(self, message: Message) -> DeliveryResult:
-        email = self.build(message)
+        outgoing = self.build(message)
+        to = outgoing.recipient
         key = (self.host, self.port, self.username, self.starttls)
         try:
             held = self._connection(key)
             try:
-                held.smtp.send_message(email)
+                options = []
+                if mime.needs_smtputf8(to):
+                    if not held.smtp.has_extn("smtputf8"):
+                        raise smtplib.SMTPNotSupportedError(
+                            "SMTPUTF8, needed for the address " + to
+                        )
+                    options = ["SMTPUTF8"]
+                held.smtp.sendmail(outgoing.sender, [to], outgoing.data, mail_options=options)
             except BaseException:
                 del _connections.open[key]
                 _quietly_close(held.smtp)
@@ -149,7 +167,7 @@ class SmtpChannel:
             raise PermanentDeliveryError(f"the SMTP server does not support: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:  # disconnects, refusals, timeouts
             raise TemporaryDeliveryError(f"SMTP unavailable: {exc!r}") from exc
-        return DeliveryResult(provider_message_id=email["Message-ID"], own_references=True)
+        return DeliveryResult(provider_message_id=self.message_id(message), own_references=True)
 
     def _connection(self, key: tuple[str, int, str, bool]) -> _Open:
         """This thread's open connection to the server, checked; or a new one."""
