@@ -109,20 +109,22 @@ def _index(db: Session) -> _Index:
     if cached is not None:
         return cached
     index = _Index()
+    # Ids and numbers only: a version's definition is read (and compiled) once per process.
     rows = db.execute(
-        select(Journey, JourneyVersion)
+        select(Journey.id, Journey.current_version, Journey.paused, JourneyVersion.id)
         .join(JourneyVersion, JourneyVersion.journey_id == Journey.id)
         .where(Journey.retired.is_(False))
     ).all()
-    for journey, version in rows:
-        definition = compiled(version)
+    for journey_id, current_version, paused, version_id in rows:
+        version = version_of(db, version_id)
+        definition = version.journey
         for event_type in definition.listens_to():
-            index.listeners.setdefault(event_type, set()).add(journey.id)
-        if version.version == journey.current_version and not journey.paused:
+            index.listeners.setdefault(event_type, set()).add(journey_id)
+        if version.number == current_version and not paused:
             trigger = definition.source.trigger
             event_type = trigger.event or "segment.entered"
             index.triggers.setdefault(event_type, []).append(
-                _Trigger(journey.id, version.id, trigger.segment, trigger.reentry)
+                _Trigger(journey_id, version.id, trigger.segment, trigger.reentry)
             )
     db.info[_INDEX_KEY] = index
     return index
