@@ -6,6 +6,7 @@ The schema is built once per run by the migrations; each test starts from empty 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,10 +69,21 @@ def _empty_tables(engine: Engine) -> None:
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (names from metadata)
 
 
+def _start_clock() -> None:
+    """The clock as the suite runs (and moves) it, from the real time; or, with
+    FIRSTMILE_TEST_START_HOUR=H, from the same minute at hour H (UTC) today: the whole
+    suite run as if at night, say, finds a test that passes only at some hours."""
+    clock.reset()
+    hour = os.environ.get("FIRSTMILE_TEST_START_HOUR")
+    if hour:
+        now = clock.utcnow()
+        clock.travel((now.replace(hour=int(hour)) - now) % timedelta(days=1))  # forward
+
+
 @pytest.fixture
 def sessions(engine: Engine) -> Iterator[sessionmaker[Session]]:
     _empty_tables(engine)
-    clock.reset()
+    _start_clock()
     auth_service.verified_tokens.clear()  # the tokens it remembers are gone with the tables
     yield make_sessionmaker(engine)
     clock.reset()

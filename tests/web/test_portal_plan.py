@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session, sessionmaker
@@ -262,3 +263,17 @@ def test_switching_off_a_feature_of_an_active_product_is_an_order(
     run_jobs()
     with sessions() as db:
         assert orders_service.get_product(db, product.id).features["roaming"] is False
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "shown"),
+    [
+        ("en", "0.1210", "CZK0.121"),  # significant decimals kept, the trailing zero not
+        ("en", "1.036", "CZK1.036"),  # money() would round it to 1.04
+        ("en", "2", "CZK2.00"),  # at least the currency's digits
+        ("cs", "0.1210", "0,121\xa0Kč"),
+        ("sv", "100.00", "100,00\xa0CZK"),
+    ],
+)
+def test_a_unit_price_shows_every_significant_decimal(locale: str, amount: str, shown: str) -> None:
+    assert Formats(locale).unit_price(amount, "CZK") == shown

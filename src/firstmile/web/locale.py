@@ -68,6 +68,12 @@ class Formats:
     def money(self, amount: Decimal | str | int, currency: str) -> str:
         return format_currency(Decimal(str(amount)), currency, locale=self.locale)
 
+    def unit_price(self, amount: Decimal | str, currency: str) -> str:
+        """A usage rate with every significant decimal and no more: `money` would round
+        1.036 to 1.04; 0.1210 CZK per MB shows as 0.121 (at least the currency's digits)."""
+        value = Decimal(str(amount)).normalize()
+        return format_currency(value, currency, locale=self.locale, decimal_quantization=False)
+
     def number(self, value: Decimal | float | int) -> str:
         return format_decimal(value, locale=self.locale)
 

@@ -16,7 +16,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -33,12 +32,6 @@ from firstmile.web.pages import PageRoute, PortalCustomer, render, translator
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 BILLED = (OrderStatus.AWAITING_SIGNATURE, OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED)
 Period = tuple[int, int, date, date]  # days billed, days in the cycle, first day, last day
-
-
-def rate(amount: str, currency: str, locale: str) -> str:
-    """A unit price with every significant decimal (fmt.money would round 1.036 to 1.04)."""
-    value = Decimal(amount).normalize()
-    return format_currency(value, currency, locale=locale, decimal_quantization=False)
 
 
 class _Words:
@@ -165,7 +158,7 @@ def _usage(
             names = usage.get("names")
             row = {
                 "name": pick(names, locale) if isinstance(names, dict) else usage["name"],
-                "price": rate(str(usage["unit_gross"]), currency, locale),
+                "price": web_locale.Formats(locale).unit_price(usage["unit_gross"], currency),
                 "unit": words.unit(str(usage.get("unit", ""))),
                 "explanation": words.usage(usage),
             }

@@ -35,7 +35,7 @@ from firstmile.web.pages import (
     render,
     translator,
 )
-from firstmile.web.portal import plan, plan_view
+from firstmile.web.portal import plan_view
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SIGNED = (ContractStatus.SIGNED, ContractStatus.SEALED)
@@ -86,7 +86,6 @@ def _context(db: Session, me: Customer, contract: Contract, locale: str) -> dict
         "signature": contracts_repository.signature_of(db, contract.id)
         if contract.status in SIGNED
         else None,
-        "unit_money": plan.unit_money(locale),
         "errors": {},
     }
 

@@ -9,11 +9,9 @@ what the catalog priced, line by line, and what the order locks when they place 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Annotated, Any
 
-from babel.numbers import format_currency
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -156,18 +154,8 @@ def _page(
         "resume": latest_open_quote(db, me) if cart is None else None,
         "products": _products(db, me, locale),
         "errors": {name: translate(message) for name, message in shown.items() if message},
-        "unit_money": unit_money(locale),
     }
     return render(request, "portal/plan.html", context, status=status)
-
-
-def unit_money(locale: str) -> Callable[[Decimal, str], str]:
-    """Usage rates keep their 4 decimals (0.1210 CZK per MB is not 0.12)."""
-
-    def show(amount: Decimal, currency: str) -> str:
-        return format_currency(amount, currency, locale=locale, decimal_quantization=False)
-
-    return show
 
 
 def _products(db: Session, me: Customer, locale: str) -> list[dict[str, Any]]:
