@@ -25,6 +25,7 @@ from firstmile.messaging.channels.base import (
 from firstmile.messaging.models import (
     REDACTED,
     Channel,
+    DeliveryReference,
     Message,
     MessageStatus,
     SimulatedDelivery,
@@ -260,6 +261,7 @@ def test_delivery_job_sends_through_the_simulator_and_redacts_the_code(
         assert delivery is not None
         assert delivery.body_text == "Váš kód je 482915."
         assert [e.payload["adapter"] for e in _events(s, "message.sent")] == ["simulator"]
+        assert _count(s, DeliveryReference) == 0  # no receipts come back: nothing to find by
 
 
 def test_a_job_that_runs_twice_delivers_once(
@@ -356,6 +358,10 @@ def test_delivery_over_smtp_end_to_end(
     [received] = inbox.messages()
     assert received["Message-ID"] == f"<{message.id}@operator.example>"
     assert _reload(sessions, message.id).provider_message_id == received["Message-ID"]
+    with sessions() as s:  # a bounce names the Message-ID: the message is found by it
+        [reference] = s.scalars(select(DeliveryReference)).all()
+        assert (reference.adapter, reference.reference) == ("smtp", received["Message-ID"])
+        assert reference.message_id == message.id
 
 
 def test_concurrent_sends_with_one_key_store_one_message(

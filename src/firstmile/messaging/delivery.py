@@ -117,15 +117,17 @@ def deliver(db: Session, message_id: str) -> Message | None:
         _failed(db, message, attempt, reason="retries_exhausted", error=f"{exc}")
         return message
     now = utcnow()
-    references = [r for r in (result.provider_message_id, *result.references) if r]
-    repo.add_references(
-        db, adapter.name, message.id, [r[:300] for r in references], new=result.own_references
-    )
+    reports_receipts = getattr(adapter, "reports_receipts", False)
+    if reports_receipts:  # its receipts name the message by these (record_receipt)
+        references = [r for r in (result.provider_message_id, *result.references) if r]
+        repo.add_references(
+            db, adapter.name, message.id, [r[:300] for r in references], new=result.own_references
+        )
     message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
     message.sent_at, message.attempts = now, attempt
     message.delivered_at = now if result.delivered else None
     message.provider_message_id, message.error = result.provider_message_id, None
-    if message.fallbacks and getattr(adapter, "reports_receipts", False):
+    if message.fallbacks and reports_receipts:
         pass  # a delivery receipt may still say it failed: the fallbacks stay until then
     elif message.fallbacks and message.unread_fallback_minutes:
         # The next channel goes too if this one stays unread (only channels that report

@@ -43,7 +43,8 @@ class ChannelAdapter(Protocol):
     errors above. It must not touch the message row: the delivery job owns its state.
     An adapter whose provider reports delivery later (receipts, bounces) says so with a
     class attribute `reports_receipts = True`: the message then keeps its fallbacks until
-    the receipt comes. An adapter that only writes in the delivery's own transaction (the
+    the receipt comes, and the references the result names are stored for the receipts to
+    find the message by (others' references stay on the message only). An adapter that only writes in the delivery's own transaction (the
     in-app inbox, the simulator) says so with `only_database = True`: its hand-offs may then
     share one savepoint, as a rollback undoes everything they did.
     """
