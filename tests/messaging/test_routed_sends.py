@@ -17,9 +17,11 @@ from firstmile.customers import service as customers_service
 from firstmile.customers.schemas import QuietHoursUpdate
 from firstmile.eventlog.models import Event
 from firstmile.kit import time as clock
+from firstmile.kit.jobs import Job
 from firstmile.messaging import service
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import DeliveryResult, PermanentDeliveryError
+from firstmile.messaging.delivery import DELIVER_JOB
 from firstmile.messaging.models import Channel, InboxItem, Message, MessageClass, MessageStatus
 from tests.conftest import RunJobs
 from tests.factories.messaging import customer, message_template, policy
@@ -425,3 +427,56 @@ def test_a_flush_inside_a_batch_keeps_its_caps_snapshot_and_counts_what_it_wrote
     assert second.skipped == {"email": "frequency_cap"}
     assert len(counts) == 1  # read again after the change
     assert third.channel == Channel.EMAIL
+
+
+def test_an_inbox_message_due_now_is_delivered_in_the_transaction_that_requests_it(
+    db: Session, sessions: sessionmaker[Session]
+) -> None:
+    """No delivery job: the item is in the inbox when the request commits. A batch's
+    messages and items go in one flush (on PostgreSQL the messages must come first)."""
+    message_template(db, "hello", HELLO, channels=("inapp", "sms"))
+    people = [customer(db, preferred=["inapp"], email=f"c{n}@example.com") for n in range(3)]
+    with service.recipients_snapshot(db, [c.id for c in people]):
+        sent = [
+            service.send(
+                db,
+                customer_id=c.id,
+                purpose="hello",
+                data={"name": "Eva"},
+                idempotency_key=f"batch-{n}",
+                actor=SYSTEM,
+                new_key=True,
+            )
+            for n, c in enumerate(people)
+        ]
+    db.commit()
+    assert {m.status for m in sent} == {MessageStatus.DELIVERED}
+    assert all(m.fallbacks == [] and m.attempts == 1 for m in sent)
+    with sessions() as s:
+        items = s.scalars(select(InboxItem)).all()
+        assert sorted(i.message_id for i in items) == sorted(m.id for m in sent)
+        assert s.scalars(select(Job).where(Job.kind == DELIVER_JOB)).all() == []
+        story = s.scalars(
+            select(Event.type).where(Event.subject_id == sent[0].id).order_by(Event.seq)
+        )
+        assert list(story) == ["message.requested", "message.sent"]
+
+
+def test_an_inbox_message_held_by_quiet_hours_waits_for_its_delivery_job(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(db, "hello", HELLO, channels=("inapp",))
+    eva = customer(db, preferred=["inapp"])
+    with clock.frozen_at(datetime(2026, 6, 10, 21, 30, tzinfo=UTC)):  # 23:30 in Prague
+        held = _send(db, eva.id)
+        assert held.status == MessageStatus.QUEUED
+        run_jobs()
+        with sessions() as s:
+            assert s.scalars(select(InboxItem)).all() == []
+        clock.travel(timedelta(hours=8, minutes=31))  # 08:01 in Prague
+        run_jobs()
+    [delivered] = _messages(sessions, eva.id)
+    assert delivered.status == MessageStatus.DELIVERED
+    with sessions() as s:
+        assert [i.message_id for i in s.scalars(select(InboxItem))] == [held.id]

@@ -21,7 +21,11 @@ from firstmile.kit.time import utcnow
 from firstmile.messaging import events
 from firstmile.messaging import repository as repo
 from firstmile.messaging.channels import adapters
-from firstmile.messaging.channels.base import PermanentDeliveryError
+from firstmile.messaging.channels.base import (
+    ChannelAdapter,
+    DeliveryResult,
+    PermanentDeliveryError,
+)
 from firstmile.messaging.models import (
     REDACTED,
     Channel,
@@ -116,6 +120,28 @@ def deliver(db: Session, message_id: str) -> Message | None:
             raise
         _failed(db, message, attempt, reason="retries_exhausted", error=f"{exc}")
         return message
+    _handed_off(db, message, adapter, result, attempt)
+    return message
+
+
+def hand_off_now(db: Session, message: Message) -> bool:
+    """Hand a message just requested, due now, to its channel in the requesting transaction
+    when that channel only writes rows in it (the in-app inbox): a delivery job would add a
+    transaction, a claim and a second write of the message, and could fail no differently.
+    Returns whether it was handed off (if not, it needs its delivery job)."""
+    if message.scheduled_for is not None or message.status != MessageStatus.QUEUED:
+        return False
+    adapter = adapters.adapter_for(message.channel, db)
+    if not getattr(adapter, "in_transaction", False):
+        return False
+    _handed_off(db, message, adapter, adapter.deliver(message), (message.attempts or 0) + 1)
+    return True
+
+
+def _handed_off(
+    db: Session, message: Message, adapter: ChannelAdapter, result: DeliveryResult, attempt: int
+) -> None:
+    """The channel took the message: mark it sent (or delivered) and record that."""
     now = utcnow()
     reports_receipts = getattr(adapter, "reports_receipts", False)
     if reports_receipts:  # its receipts name the message by these (record_receipt)
@@ -152,7 +178,6 @@ def deliver(db: Session, message_id: str) -> Message | None:
         attempts=attempt,
         delivered=result.delivered,
     )
-    return message
 
 
 def message_for_reference(db: Session, adapter: str, reference: str) -> Message:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from firstmile.kit.db import Base, IdMixin, TimestampMixin
 from firstmile.kit.time import utcnow
@@ -124,6 +124,9 @@ class InboxItem(IdMixin, Base):
     __table_args__ = (Index("ix_inbox_items_customer", "customer_id", "created_at"),)
 
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), unique=True)
+    # Declared so that a flush inserts a message before its item (the ORM orders inserts by
+    # relationships only); an item is written with the message's request when due at once.
+    message: Mapped[Message] = relationship(lazy="raise")
     customer_id: Mapped[str] = mapped_column(String(36))
     locale: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(300))

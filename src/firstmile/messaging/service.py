@@ -323,7 +323,8 @@ def _insert_or_find(db: Session, message: Message) -> Message | None:
 
 
 def _queued(db: Session, message: Message, actor: Actor) -> Message:
-    """Record the request (or its suppression) and queue its delivery."""
+    """Record the request (or its suppression) and queue its delivery; an in-app message
+    due now goes into the inbox at once, in this transaction (delivery.hand_off_now)."""
     if message.status == MessageStatus.SUPPRESSED:
         reasons = sorted(set(message.skipped.values()))
         delivery.record(
@@ -345,7 +346,8 @@ def _queued(db: Session, message: Message, actor: Actor) -> Message:
         skipped=message.skipped,
         scheduled_for=message.scheduled_for.isoformat() if message.scheduled_for else None,
     )
-    delivery.enqueue_delivery(db, message)
+    if not delivery.hand_off_now(db, message):
+        delivery.enqueue_delivery(db, message)
     return message
 
 

@@ -46,7 +46,9 @@ class ChannelAdapter(Protocol):
     the receipt comes, and the references the result names are stored for the receipts to
     find the message by (others' references stay on the message only). An adapter that only writes in the delivery's own transaction (the
     in-app inbox, the simulator) says so with `only_database = True`: its hand-offs may then
-    share one savepoint, as a rollback undoes everything they did.
+    share one savepoint, as a rollback undoes everything they did. One that also says
+    `in_transaction = True` (the inbox) takes a message due now in the transaction that
+    requests it, without a delivery job.
     """
 
     name: str

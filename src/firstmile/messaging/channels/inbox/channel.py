@@ -1,8 +1,9 @@
 """The in-app inbox: a message is delivered by putting it in the customer's inbox.
 
 The portal shows the inbox; opening an item there is the read receipt (message.opened).
-The item is written in the delivery job's transaction, so it exists iff the message is
-marked delivered.
+The item is written in the transaction that marks the message delivered, so it exists iff
+the message is delivered: the one that requests the message when it is due at once (no
+delivery job), else the delivery job's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from firstmile.messaging.models import InboxItem, Message
 class InboxChannel:
     name = "inbox"
     only_database = True  # the delivery's own transaction holds all it does
+    in_transaction = True  # ... so a message due now is handed off where it is requested
 
     def __init__(self, db: Session) -> None:
         self.db = db
