@@ -6,8 +6,8 @@ The schema is built once per run by the migrations; each test starts from empty 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

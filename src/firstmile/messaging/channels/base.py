@@ -44,9 +44,10 @@ class ChannelAdapter(Protocol):
     An adapter whose provider reports delivery later (receipts, bounces) says so with a
     class attribute `reports_receipts = True`: the message then keeps its fallbacks until
     the receipt comes, and the references the result names are stored for the receipts to
-    find the message by (others' references stay on the message only). An adapter that only writes in the delivery's own transaction (the
-    in-app inbox, the simulator) says so with `only_database = True`: its hand-offs may then
-    share one savepoint, as a rollback undoes everything they did. One that also says
+    find the message by (others' references stay on the message only). An adapter that
+    only writes in the delivery's own transaction (the in-app inbox, the simulator) says so
+    with `only_database = True`: its hand-offs may then share one savepoint, as a rollback
+    undoes everything they did. One that also says
     `in_transaction = True` (the inbox) takes a message due now in the transaction that
     requests it, without a delivery job.
     """
