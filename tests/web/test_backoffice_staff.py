@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth import staff as staff_service
 from firstmile.eventlog.models import Event
+from firstmile.kit.time import utcnow
 from tests.factories.web import csrf_of, make_staff, post_form, sign_in_staff
 
 NEW = {"name": "Jana Dvořáková", "email": "Jana@Example.com", "role": "supervisor"}
@@ -55,7 +56,7 @@ def test_an_admin_creates_a_user_who_can_then_sign_in(
         {"email": "jana@example.com", "password": password},
         via="/backoffice/login",
     )
-    code = pyotp.parse_uri(uri).now()
+    code = pyotp.parse_uri(uri).at(utcnow())  # the platform's clock, as the server checks it
     signed = client.post(
         "/backoffice/login/totp",
         data={"code": code, "csrf_token": csrf_of(step)},
