@@ -35,3 +35,38 @@ def test_a_rolled_back_flush_keeps_nothing_and_the_next_one_numbers_afresh(db: S
     db.commit()
     rows = db.execute(select(Event.seq, Event.payload)).all()
     assert [(seq, payload) for seq, payload in rows] == [(kept.seq, {"n": "kept"})]
+
+
+def test_a_flush_stores_every_field_of_its_events_as_recorded(db: Session) -> None:
+    """On PostgreSQL a flush's events are written apart from the unit of work; the rows
+    hold what the objects held, and a read after the commit finds each one."""
+    recorded = [
+        eventlog.record(
+            db,
+            "crm.contact_logged",
+            actor=f"staff:{n}",
+            customer_id=f"customer-{n % 2}",
+            subject_id=f"subject-{n}",
+            payload={"n": n, "text": "Ahoj, مرحبا, こんにちは"},
+        )
+        for n in range(6)
+    ]
+    db.commit()
+    for event in recorded:
+        db.expire_all()
+        stored = db.get(Event, event.seq)
+        assert stored is not None
+        assert (stored.id, stored.type, stored.actor, stored.customer_id, stored.subject_id) == (
+            event.id,
+            event.type,
+            event.actor,
+            event.customer_id,
+            event.subject_id,
+        )
+        assert stored.payload == event.payload
+        assert (stored.occurred_at, stored.recorded_at) == (event.occurred_at, event.recorded_at)
+        assert (stored.version, stored.source, stored.subject_type) == (
+            event.version,
+            event.source,
+            event.subject_type,
+        )

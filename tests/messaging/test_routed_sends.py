@@ -480,3 +480,32 @@ def test_an_inbox_message_held_by_quiet_hours_waits_for_its_delivery_job(
     assert delivered.status == MessageStatus.DELIVERED
     with sessions() as s:
         assert [i.message_id for i in s.scalars(select(InboxItem))] == [held.id]
+
+
+def test_fallbacks_are_rendered_only_where_they_could_be_used(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    """An in-app message due now is in the inbox for good when its request commits (no
+    receipt can fail it, no unread timer follows): its SMS fallback is not rendered. Held
+    by quiet hours, it waits for its job and keeps the rendered fallback until then."""
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(db, "hello", HELLO, channels=("inapp", "sms"))
+    eva = customer(db, preferred=["inapp", "sms"])
+    with clock.frozen_at(datetime(2026, 6, 10, 10, 0, tzinfo=UTC)):  # noon in Prague
+        now = _send(db, eva.id, idempotency_key="day")
+    assert now.status == MessageStatus.DELIVERED
+    assert now.fallbacks == []
+    with clock.frozen_at(datetime(2026, 6, 10, 21, 30, tzinfo=UTC)):  # 23:30 in Prague
+        held = _send(db, eva.id, idempotency_key="night")
+        assert held.status == MessageStatus.QUEUED
+        assert [(f["channel"], f["body_text"]) for f in held.fallbacks] == [("sms", "Ahoj Eva.")]
+        clock.travel(timedelta(hours=8, minutes=31))
+        run_jobs()
+    requested = {
+        e.subject_id: e.payload["fallbacks"] for e in _events(sessions, "message.requested")
+    }
+    assert requested == {now.id: [], held.id: ["sms"]}
+    with sessions() as s:
+        delivered = s.get(Message, held.id)
+        assert delivered is not None
+        assert (delivered.status, delivered.fallbacks) == (MessageStatus.DELIVERED, [])

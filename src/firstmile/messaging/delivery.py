@@ -124,6 +124,23 @@ def deliver(db: Session, message_id: str) -> Message | None:
     return message
 
 
+def handed_off_for_good(db: Session, channel: str, unread_fallback_minutes: int | None) -> bool:
+    """Whether a message due now on `channel` is handed off in the requesting transaction
+    (hand_off_now) with nothing after it that could need a fallback: no receipt can fail
+    it and no unread timer follows. Its fallbacks would be discarded unused, so the
+    request need not render them."""
+    adapter = adapters.adapter_for(Channel(channel), db)
+    return getattr(adapter, "in_transaction", False) and not _keeps_fallbacks(
+        adapter, unread_fallback_minutes
+    )
+
+
+def _keeps_fallbacks(adapter: ChannelAdapter, unread_fallback_minutes: int | None) -> bool:
+    """Whether a message handed to `adapter` may still need its fallbacks: a delivery
+    receipt may yet fail it, or the next channel goes if it stays unread."""
+    return bool(getattr(adapter, "reports_receipts", False) or unread_fallback_minutes)
+
+
 def hand_off_now(db: Session, message: Message) -> bool:
     """Hand a message just requested, due now, to its channel in the requesting transaction
     when that channel only writes rows in it (the in-app inbox): a delivery job would add a
@@ -153,21 +170,21 @@ def _handed_off(
     message.sent_at, message.attempts = now, attempt
     message.delivered_at = now if result.delivered else None
     message.provider_message_id, message.error = result.provider_message_id, None
-    if message.fallbacks and reports_receipts:
-        pass  # a delivery receipt may still say it failed: the fallbacks stay until then
-    elif message.fallbacks and message.unread_fallback_minutes:
+    unread = message.unread_fallback_minutes
+    if not message.fallbacks or not _keeps_fallbacks(adapter, unread):
+        message.fallbacks = []
+    elif not reports_receipts and unread:
         # The next channel goes too if this one stays unread (only channels that report
-        # reads set this); until then the rendered fallbacks are kept.
+        # reads set this); until then the rendered fallbacks are kept. (With receipts, a
+        # receipt may still say it failed: the fallbacks stay until then.)
         jobs.enqueue(
             db,
             UNREAD_JOB,
             {"message_id": message.id},
             key=f"{UNREAD_JOB}:{message.id}",
-            run_at=now + timedelta(minutes=message.unread_fallback_minutes),
+            run_at=now + timedelta(minutes=unread),
             priority=jobs.URGENT if message.klass == MessageClass.TRANSACTIONAL else jobs.BULK,
         )
-    else:
-        message.fallbacks = []
     _redact(message)
     record(
         db,

@@ -93,9 +93,10 @@ def send(
     (transactional or marketing) and whether it is urgent; the customer's locale picks the
     language. Routing (routing.py) picks the channel: the customer's preferred ones first,
     skipping those without consent, without an address or over their frequency cap; the
-    rest of the route is rendered now and kept as fallbacks. A message that is not urgent
-    waits for the end of the customer's quiet hours. With no channel left the message is
-    stored as suppressed, with the reasons, and never delivered.
+    rest of the route is rendered now and kept as fallbacks (not when the first channel
+    takes the message for good in this transaction, as the in-app inbox does). A message
+    that is not urgent waits for the end of the customer's quiet hours. With no channel
+    left the message is stored as suppressed, with the reasons, and never delivered.
 
     `channel` forces one channel (no fallbacks); `recipient` then overrides the customer's
     verified address (e.g. to verify a new one). `sensitive` (default: whether `data` holds
@@ -140,8 +141,18 @@ def send(
         reuse = forced_render if filled is data else None  # offer slots filled: render anew
         deliveries = [
             _rendered(db, template, channel_name, customer, filled, recipient, reuse)
-            for channel_name in plan.route
+            for channel_name in plan.route[:1]
         ]
+        if plan.route[1:] and not (
+            plan.send_at <= utcnow()
+            and delivery.handed_off_for_good(
+                db, plan.route[0], deliveries[0]["unread_fallback_minutes"]
+            )
+        ):
+            deliveries += [
+                _rendered(db, template, channel_name, customer, filled, recipient, reuse)
+                for channel_name in plan.route[1:]
+            ]
         data = filled
         first = deliveries[0] if deliveries else _suppressed(offered[0], customer)
         message = Message(
@@ -297,8 +308,10 @@ def _suppressed(channel: str, customer: Customer) -> dict[str, Any]:
 
 
 def _store(db: Session, message: Message, actor: Actor, *, new_key: bool = False) -> Message:
-    """Insert the message and queue it; a concurrent send with the same key wins instead."""
-    message.id = new_id()
+    """Insert the message and queue it; a concurrent send with the same key wins instead.
+    Its creation time is the request's (not the later flush's, which a hand-off in the
+    same transaction would precede)."""
+    message.id, message.created_at = new_id(), utcnow()
     if new_key:
         db.add(message)  # no savepoint: the caller's transaction fails on a duplicate key
     else:
