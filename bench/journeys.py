@@ -3,7 +3,8 @@
 On a fresh database (PostgreSQL, or a SQLite file) with the telco pack loaded, it publishes
 a journey of 10 message steps, each followed by a zero-length wait so that every step is
 claimed and run on its own (a state change, a journey event and a rendered, routed,
-stored message request with its delivery job), inserts --instances instances due now, and
+stored message request; the customers read in the in-app inbox, so the message goes into
+it in the same transaction), inserts --instances instances due now, and
 starts --workers `firstmile worker` processes. It reports:
 
 1. steps: message steps per second over the whole run, and the latency of each step from

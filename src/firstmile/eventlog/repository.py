@@ -11,27 +11,34 @@ from sqlalchemy.orm.base import instance_state
 from firstmile.eventlog.models import Event
 from firstmile.kit.db import Session
 
-# On PostgreSQL, a flush's new events (four or more) are written here, not by the unit of
-# work: their `seq` is drawn from the column's sequence in one query, in the order they
-# were recorded (the numbers its default would have drawn: the log's order is unchanged),
-# and the rows go in one pipelined executemany of a plain INSERT, built from the objects'
-# values. The objects then leave the session: an event never changes after it is recorded,
-# nothing refers to one by relationship, and a later read loads the stored row. The unit
-# of work's bookkeeping per object was most of what a journey batch spent on its events.
-_PREFETCH_FROM = 4
+# A flush's new events (four or more) are written here, not by the unit of work. Their
+# `seq` is known first, in the order they were recorded (the numbers the column would have
+# given them: the log's order is unchanged): on PostgreSQL drawn from its sequence in one
+# query; on SQLite the next after the largest, which is what SQLite itself would assign,
+# and safe because a transaction there holds the database's write lock from its BEGIN
+# (kit/db.make_engine). The rows then go in one executemany of a plain INSERT built from
+# the objects' values, and the objects leave the session: an event never changes after it
+# is recorded, nothing refers to one by relationship, and a later read loads the stored
+# row. The unit of work's bookkeeping per object was most of what a journey batch spent on
+# its events.
+_WRITE_FROM = 4
 _COLUMNS = tuple(c.key for c in Event.__table__.columns)
 
 
 @sa_event.listens_for(Session, "before_flush")
 def _write_new_events(db: Session, _context: Any, _instances: Any) -> None:
     new = [o for o in db.new if type(o) is Event and o.seq is None]
-    if len(new) < _PREFETCH_FROM or db.get_bind().dialect.name != "postgresql":
-        return  # one INSERT ... RETURNING is one round trip; drawing first would add one
+    if len(new) < _WRITE_FROM:
+        return  # one INSERT ... RETURNING each: as few round trips, nothing to draw first
     new.sort(key=lambda e: instance_state(e).insert_order or 0)
-    series = func.generate_series(1, len(new)).table_valued("n")
-    draw = select(func.nextval(func.pg_get_serial_sequence("events", "seq"))).select_from(series)
     connection = db.connection()
-    seqs = sorted(connection.execute(draw).scalars())
+    if connection.dialect.name == "postgresql":
+        series = func.generate_series(1, len(new)).table_valued("n")
+        draw = select(func.nextval(func.pg_get_serial_sequence("events", "seq")))
+        seqs = sorted(connection.execute(draw.select_from(series)).scalars())
+    else:
+        last = connection.execute(select(func.coalesce(func.max(Event.seq), 0))).scalar_one()
+        seqs = list(range(last + 1, last + 1 + len(new)))
     rows = []
     for event, seq in zip(new, seqs, strict=True):
         event.seq = seq
