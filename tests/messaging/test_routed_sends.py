@@ -509,3 +509,44 @@ def test_fallbacks_are_rendered_only_where_they_could_be_used(
         delivered = s.get(Message, held.id)
         assert delivered is not None
         assert (delivered.status, delivered.fallbacks) == (MessageStatus.DELIVERED, [])
+
+
+def test_a_rolled_back_savepoint_takes_its_messages_out_of_the_caps_count(
+    db: Session, sessions: sessionmaker[Session]
+) -> None:
+    """A message the batch flushed joins the caps snapshot; when its savepoint is rolled
+    back the message is gone, so it no longer counts (the snapshot is dropped and the
+    counts are read from the database again)."""
+    policy(db, caps={"marketing": {"email": (1, 7)}})
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+
+    def offer(n: int) -> Message:
+        return service.send(
+            db,
+            customer_id=eva.id,
+            purpose="offer",
+            data={"name": "Eva"},
+            idempotency_key=f"offer-{n}",
+            actor=SYSTEM,
+            new_key=True,
+        )
+
+    with (
+        service.recipients_snapshot(db, [eva.id]),
+        service.caps_snapshot(db, [eva.id], MessageClass.MARKETING),
+    ):
+        savepoint = db.begin_nested()
+        undone = offer(1)
+        db.flush()  # joins the snapshot: the cap of one is used
+        assert undone.channel == Channel.EMAIL
+        savepoint.rollback()
+        kept = offer(2)
+    db.commit()
+    assert kept.channel == Channel.EMAIL
+    assert kept.skipped == {}
+    assert [m.id for m in _messages(sessions, eva.id)] == [kept.id]

@@ -161,7 +161,8 @@ def snapshot_in_session(
     that adds, changes or deletes an instance of `dropped_by` drops it, so a reader never
     sees stale data (it reads from the database again). With `absorb_new`, a flush hands
     it each new instance instead (the snapshot takes it in) and only a change or a deletion
-    drops the snapshot."""
+    drops the snapshot; so does a rollback (a savepoint's included), which may undo rows the
+    snapshot took in."""
     db.info[key] = value
 
     def changed(session: Session, _context: Any, _instances: Any) -> None:
@@ -178,11 +179,18 @@ def snapshot_in_session(
                 if isinstance(obj, dropped_by):
                     absorb_new(obj)
 
+    def rolled_back(session: Session, _previous: Any) -> None:
+        session.info.pop(key, None)
+
     event.listen(db, "before_flush", changed)
+    if absorb_new is not None:
+        event.listen(db, "after_soft_rollback", rolled_back)
     try:
         yield
     finally:
         event.remove(db, "before_flush", changed)
+        if absorb_new is not None:
+            event.remove(db, "after_soft_rollback", rolled_back)
         db.info.pop(key, None)
 
 
