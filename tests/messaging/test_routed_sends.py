@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth.scopes import SYSTEM
 from firstmile.customers import service as customers_service
+from firstmile.customers.models import Customer
 from firstmile.customers.schemas import QuietHoursUpdate
 from firstmile.eventlog.models import Event
 from firstmile.kit import time as clock
@@ -52,6 +53,31 @@ def _send(db: Session, customer_id: str, purpose: str = "hello", **kw: Any) -> M
     message = service.send(db, **values)
     db.commit()
     return message
+
+
+def _capped_customer(db: Session, *, per_week: int) -> Customer:
+    """An "offer" marketing template, and a customer who takes marketing by email and SMS,
+    email first; the policy caps marketing email at `per_week` a week."""
+    policy(db, caps={"marketing": {"email": (per_week, 7)}})
+    message_template(db, "offer", HELLO, klass="marketing")
+    return customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+
+
+def _batch_offer(db: Session, customer_id: str, n: int) -> Message:
+    """The n-th offer of a batch: sent as a campaign batch sends, not committed."""
+    return service.send(
+        db,
+        customer_id=customer_id,
+        purpose="offer",
+        data={"name": "Eva"},
+        idempotency_key=f"offer-{n}",
+        actor=SYSTEM,
+        new_key=True,
+    )
 
 
 def _messages(sessions: sessionmaker[Session], customer_id: str) -> list[Message]:
@@ -249,13 +275,7 @@ def test_the_customers_own_quiet_hours_hold_a_message(
 
 
 def test_a_frequency_cap_moves_marketing_to_the_next_channel(db: Session) -> None:
-    policy(db, caps={"marketing": {"email": (1, 7)}})
-    message_template(db, "offer", HELLO, klass="marketing")
-    eva = customer(
-        db,
-        consents={("marketing", "email"): True, ("marketing", "sms"): True},
-        preferred=["email", "sms"],
-    )
+    eva = _capped_customer(db, per_week=1)
     first = _send(db, eva.id, "offer", idempotency_key="offer-1")
     second = _send(db, eva.id, "offer", idempotency_key="offer-2")
     assert first.channel == Channel.EMAIL
@@ -333,13 +353,7 @@ def test_a_batch_checks_frequency_caps_from_one_query_and_counts_what_it_adds(
 ) -> None:
     """Inside a caps snapshot (a campaign batch) a send queries no counts, yet the messages
     the batch itself adds, not yet flushed, count against the cap as stored ones do."""
-    policy(db, caps={"marketing": {"email": (2, 7)}})
-    message_template(db, "offer", HELLO, klass="marketing")
-    eva = customer(
-        db,
-        consents={("marketing", "email"): True, ("marketing", "sms"): True},
-        preferred=["email", "sms"],
-    )
+    eva = _capped_customer(db, per_week=2)
     _send(db, eva.id, "offer", idempotency_key="offer-0")  # stored: one of two this week
     counts: list[str] = []
 
@@ -354,18 +368,7 @@ def test_a_batch_checks_frequency_caps_from_one_query_and_counts_what_it_adds(
             service.recipients_snapshot(db, [eva.id]),
             service.caps_snapshot(db, [eva.id], MessageClass.MARKETING),
         ):
-            sends = [
-                service.send(
-                    db,
-                    customer_id=eva.id,
-                    purpose="offer",
-                    data={"name": "Eva"},
-                    idempotency_key=f"offer-{n}",
-                    actor=SYSTEM,
-                    new_key=True,
-                )
-                for n in (1, 2)
-            ]
+            sends = [_batch_offer(db, eva.id, n) for n in (1, 2)]
         db.commit()
     finally:
         sa_event.remove(engine, "before_cursor_execute", seen)
@@ -381,30 +384,13 @@ def test_a_flush_inside_a_batch_keeps_its_caps_snapshot_and_counts_what_it_wrote
     the next send still queries no counts, and they count against the cap. A message the
     batch changes (here: failed, so it no longer counts) drops the snapshot instead, and
     the counts are read from the database again."""
-    policy(db, caps={"marketing": {"email": (2, 7)}})
-    message_template(db, "offer", HELLO, klass="marketing")
-    eva = customer(
-        db,
-        consents={("marketing", "email"): True, ("marketing", "sms"): True},
-        preferred=["email", "sms"],
-    )
+    eva = _capped_customer(db, per_week=2)
     _send(db, eva.id, "offer", idempotency_key="offer-0")
     counts: list[str] = []
 
     def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
         if "count(" in statement.lower() and "messages" in statement:
             counts.append(statement)
-
-    def offer(n: int) -> Message:
-        return service.send(
-            db,
-            customer_id=eva.id,
-            purpose="offer",
-            data={"name": "Eva"},
-            idempotency_key=f"offer-{n}",
-            actor=SYSTEM,
-            new_key=True,
-        )
 
     engine = db.get_bind()
     sa_event.listen(engine, "before_cursor_execute", seen)
@@ -413,13 +399,13 @@ def test_a_flush_inside_a_batch_keeps_its_caps_snapshot_and_counts_what_it_wrote
             service.recipients_snapshot(db, [eva.id]),
             service.caps_snapshot(db, [eva.id], MessageClass.MARKETING),
         ):
-            first = offer(1)
+            first = _batch_offer(db, eva.id, 1)
             db.flush()
-            second = offer(2)
+            second = _batch_offer(db, eva.id, 2)
             assert counts == []
             first.status = MessageStatus.FAILED  # no longer counts against the cap
             db.flush()
-            third = offer(3)
+            third = _batch_offer(db, eva.id, 3)
         db.commit()
     finally:
         sa_event.remove(engine, "before_cursor_execute", seen)
@@ -517,35 +503,18 @@ def test_a_rolled_back_savepoint_takes_its_messages_out_of_the_caps_count(
     """A message the batch flushed joins the caps snapshot; when its savepoint is rolled
     back the message is gone, so it no longer counts (the snapshot is dropped and the
     counts are read from the database again)."""
-    policy(db, caps={"marketing": {"email": (1, 7)}})
-    message_template(db, "offer", HELLO, klass="marketing")
-    eva = customer(
-        db,
-        consents={("marketing", "email"): True, ("marketing", "sms"): True},
-        preferred=["email", "sms"],
-    )
-
-    def offer(n: int) -> Message:
-        return service.send(
-            db,
-            customer_id=eva.id,
-            purpose="offer",
-            data={"name": "Eva"},
-            idempotency_key=f"offer-{n}",
-            actor=SYSTEM,
-            new_key=True,
-        )
+    eva = _capped_customer(db, per_week=1)
 
     with (
         service.recipients_snapshot(db, [eva.id]),
         service.caps_snapshot(db, [eva.id], MessageClass.MARKETING),
     ):
         savepoint = db.begin_nested()
-        undone = offer(1)
+        undone = _batch_offer(db, eva.id, 1)
         db.flush()  # joins the snapshot: the cap of one is used
         assert undone.channel == Channel.EMAIL
         savepoint.rollback()
-        kept = offer(2)
+        kept = _batch_offer(db, eva.id, 2)
     db.commit()
     assert kept.channel == Channel.EMAIL
     assert kept.skipped == {}

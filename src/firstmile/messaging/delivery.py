@@ -130,9 +130,12 @@ def handed_off_for_good(db: Session, channel: str, unread_fallback_minutes: int 
     it and no unread timer follows. Its fallbacks would be discarded unused, so the
     request need not render them."""
     adapter = adapters.adapter_for(Channel(channel), db)
-    return getattr(adapter, "in_transaction", False) and not _keeps_fallbacks(
-        adapter, unread_fallback_minutes
-    )
+    return _in_transaction(adapter) and not _keeps_fallbacks(adapter, unread_fallback_minutes)
+
+
+def _in_transaction(adapter: ChannelAdapter) -> bool:
+    """Whether `adapter` takes a message due now in the transaction that requests it."""
+    return bool(getattr(adapter, "in_transaction", False))
 
 
 def _keeps_fallbacks(adapter: ChannelAdapter, unread_fallback_minutes: int | None) -> bool:
@@ -149,7 +152,7 @@ def hand_off_now(db: Session, message: Message) -> bool:
     if message.scheduled_for is not None or message.status != MessageStatus.QUEUED:
         return False
     adapter = adapters.adapter_for(message.channel, db)
-    if not getattr(adapter, "in_transaction", False):
+    if not _in_transaction(adapter):
         return False
     _handed_off(db, message, adapter, adapter.deliver(message), (message.attempts or 0) + 1)
     return True

@@ -139,20 +139,19 @@ def send(
         if forced is not None and plan.skipped.get(forced.value) == routing.NO_ADDRESS:
             raise InvalidInput(f"the customer has no verified {forced} address", field="channel")
         reuse = forced_render if filled is data else None  # offer slots filled: render anew
-        deliveries = [
-            _rendered(db, template, channel_name, customer, filled, recipient, reuse)
-            for channel_name in plan.route[:1]
-        ]
-        if plan.route[1:] and not (
-            plan.send_at <= utcnow()
+        scheduled_for = plan.send_at if plan.send_at > utcnow() else None
+
+        def rendered(channel_name: str) -> dict[str, Any]:
+            return _rendered(db, template, channel_name, customer, filled, recipient, reuse)
+
+        deliveries = [rendered(c) for c in plan.route[:1]]
+        if len(plan.route) > 1 and not (
+            scheduled_for is None
             and delivery.handed_off_for_good(
                 db, plan.route[0], deliveries[0]["unread_fallback_minutes"]
             )
         ):
-            deliveries += [
-                _rendered(db, template, channel_name, customer, filled, recipient, reuse)
-                for channel_name in plan.route[1:]
-            ]
+            deliveries += [rendered(c) for c in plan.route[1:]]
         data = filled
         first = deliveries[0] if deliveries else _suppressed(offered[0], customer)
         message = Message(
@@ -167,7 +166,7 @@ def send(
             status=MessageStatus.QUEUED if deliveries else MessageStatus.SUPPRESSED,
             skipped=plan.skipped,
             fallbacks=deliveries[1:],
-            scheduled_for=plan.send_at if plan.send_at > utcnow() else None,
+            scheduled_for=scheduled_for,
             **delivery.columns(first),
         )
         return _store(db, message, actor, new_key=new_key)
