@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -244,3 +245,138 @@ def test_jobs_that_only_write_in_the_database_run_together_and_fall_back_one_by_
         jobs._handlers.pop("test.write", None)
         jobs._batches.pop("test.write", None)
         jobs._only_database.pop("test.write", None)
+
+
+def test_jobs_with_a_call_outside_make_their_calls_then_record_them_in_one_savepoint(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A batch's calls go out first and their records share one savepoint; a call that
+    fails is retried without undoing the others; a record that fails undoes the shared
+    savepoint, the others are recorded one by one without their calls being made again,
+    and only the failing job is retried (its call with it)."""
+    calls: list[str] = []
+
+    def send(db: Session, args: dict[str, Any]) -> str:
+        running = jobs.running(db)
+        assert running is not None
+        assert (running.args, running.attempts) == (args, 1)
+        calls.append(str(args["name"]))
+        if args["name"] == "down":
+            raise RuntimeError("the network is down")
+        return f"sent {args['name']} (attempt {running.attempts})"
+
+    def record(db: Session, args: dict[str, Any], sent: str) -> None:
+        eventlog.record(db, "crm.contact_logged", actor="test", payload={"n": sent})
+        if args["name"] == "unrecordable":
+            db.flush()
+            raise RuntimeError("refused")
+
+    def whole(_db: Session, _args: dict[str, Any]) -> None:
+        raise AssertionError("a job with halves runs by its halves")
+
+    statements: list[str] = []
+    jobs.handler(
+        "test.call",
+        batch=10,
+        send_then_record=jobs.SendThenRecord(send=send, record=record),
+    )(whole)
+    engine = sessions.kw["bind"]
+
+    def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    def stored() -> tuple[list[str], dict[str, tuple[str, int]]]:
+        with sessions() as db:
+            written = sorted(p["n"] for p in db.scalars(select(Event.payload)))
+            rows = {
+                str(j.args["name"]): (j.status, j.attempts) for j in db.scalars(select(jobs.Job))
+            }
+        return written, rows
+
+    try:
+        _enqueue(
+            sessions,
+            ("test.call", "c1", jobs.NORMAL),
+            ("test.call", "down", jobs.NORMAL),
+            ("test.call", "c2", jobs.NORMAL),
+        )
+        sa_event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert run_once(sessions, batch_size=10) == 3
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", seen)
+        assert calls == ["c1", "down", "c2"]
+        assert sum(s.startswith("SAVEPOINT") for s in statements) == 1  # the records' only
+        written, rows = stored()
+        assert written == ["sent c1 (attempt 1)", "sent c2 (attempt 1)"]
+        assert rows == {
+            "c1": (jobs.JobStatus.DONE, 1),
+            "down": (jobs.JobStatus.QUEUED, 1),  # retried later, with backoff
+            "c2": (jobs.JobStatus.DONE, 1),
+        }
+
+        calls.clear()
+        _enqueue(
+            sessions,
+            ("test.call", "c3", jobs.NORMAL),
+            ("test.call", "unrecordable", jobs.NORMAL),
+            ("test.call", "c4", jobs.NORMAL),
+        )
+        assert run_once(sessions, batch_size=10) == 3
+        assert calls == ["c3", "unrecordable", "c4"]  # once each: no call made again
+        written, rows = stored()
+        assert written == [
+            "sent c1 (attempt 1)",
+            "sent c2 (attempt 1)",
+            "sent c3 (attempt 1)",
+            "sent c4 (attempt 1)",
+        ]
+        assert rows["c3"] == rows["c4"] == (jobs.JobStatus.DONE, 1)
+        assert rows["unrecordable"] == (jobs.JobStatus.QUEUED, 1)
+        with sessions() as db:
+            job = db.scalars(select(jobs.Job).where(jobs.Job.status == jobs.JobStatus.QUEUED))
+            errors = {str(j.args["name"]): j.last_error for j in job}
+        assert errors == {
+            "down": "RuntimeError: the network is down",
+            "unrecordable": "RuntimeError: refused",
+        }
+    finally:
+        jobs._handlers.pop("test.call", None)
+        jobs._batches.pop("test.call", None)
+        jobs._send_then_record.pop("test.call", None)
+
+
+def test_a_batch_of_calls_stops_at_the_budget_and_leaves_the_rest_untouched(
+    sessions: sessionmaker[Session],
+) -> None:
+    def send(_db: Session, args: dict[str, Any]) -> str:
+        time.sleep(0.05)
+        return str(args["name"])
+
+    def record(_db: Session, _args: dict[str, Any], sent: str) -> None:
+        ran.append(sent)
+
+    jobs.handler(
+        "test.slow_call",
+        batch=10,
+        send_then_record=jobs.SendThenRecord(send=send, record=record),
+    )(lambda _db, _args: None)
+    try:
+        _enqueue(sessions, *[("test.slow_call", f"s{i}", jobs.NORMAL) for i in range(8)])
+        with sessions() as db:
+            started = jobs.run_due(db, batch_size=10, budget_seconds=0.12)
+            db.commit()
+        assert 2 <= started < 8
+        assert ran == [f"s{i}" for i in range(started)]
+        with sessions() as db:
+            rows = {
+                str(j.args["name"]): (j.status, j.attempts) for j in db.scalars(select(jobs.Job))
+            }
+        assert rows == {
+            f"s{i}": (jobs.JobStatus.DONE, 1) if i < started else (jobs.JobStatus.QUEUED, 0)
+            for i in range(8)
+        }
+    finally:
+        jobs._handlers.pop("test.slow_call", None)
+        jobs._batches.pop("test.slow_call", None)
+        jobs._send_then_record.pop("test.slow_call", None)

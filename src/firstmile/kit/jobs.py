@@ -3,7 +3,9 @@
 A job is (kind, args of ids and plain values). Handlers are registered per kind and must be
 idempotent. A batch is claimed with FOR UPDATE SKIP LOCKED on PostgreSQL (SQLite has one
 writer at a time and one in-process worker); each job runs in a savepoint, so one failure
-rolls back only that job, which is retried with exponential backoff.
+rolls back only that job, which is retried with exponential backoff. (A batch of jobs that
+only write here shares one savepoint; a batch of jobs with a call outside makes its calls
+first and records them in one: see `handler`.)
 
 A *staged* job (`staged_handler`) has a slow middle, such as rendering a PDF: `prepare` reads
 what it needs in the claiming transaction and leases the job; `compute` then runs with no
@@ -36,6 +38,25 @@ BatchHook = Callable[[Session, list[dict[str, Any]]], None]
 _before_batch: dict[str, BatchHook] = {}
 OnlyDatabase = Callable[[Session, dict[str, Any]], bool]
 _only_database: dict[str, OnlyDatabase] = {}
+
+
+@dataclass(frozen=True)
+class SendThenRecord:
+    """A job whose work is a call outside this database (an email handed to an SMTP
+    server), then the writes that record it, as two halves.
+
+    `send(db, args)` makes the call and returns what the writes need; it may read and lock
+    rows but writes nothing, and raises when the job should be retried. `record(db, args,
+    sent)` writes. A batch of such jobs sends all its calls first, then records them all in
+    one savepoint (one flush); should a record fail, that savepoint is rolled back and each
+    is recorded again in its own, so a failed write never repeats a call made for another
+    job (the job that failed is retried, its call with it)."""
+
+    send: Callable[[Session, dict[str, Any]], Any]
+    record: Callable[[Session, dict[str, Any], Any], None]
+
+
+_send_then_record: dict[str, SendThenRecord] = {}
 _RUNNING = "jobs.running"
 LEASE = timedelta(minutes=10)  # how long a staged job's slow middle may take
 
@@ -86,6 +107,7 @@ def handler(
     batch: int = 1,
     before_batch: BatchHook | None = None,
     only_database: OnlyDatabase | None = None,
+    send_then_record: SendThenRecord | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the handler of a job kind. `batch`: when a job of this kind is next in
     line, the worker takes up to this many due jobs of the kind and priority in the same
@@ -96,7 +118,9 @@ def handler(
     `only_database(db, args)`: True when this job's whole work is writes in this database
     (nothing is sent outside), so that after a rollback it can simply run again. Such jobs
     of a batch run together in one savepoint, their writes sent in one flush; should one
-    of them fail, the savepoint is rolled back and each runs again in its own."""
+    of them fail, the savepoint is rolled back and each runs again in its own.
+    `send_then_record`: the handler's two halves (see `SendThenRecord`); the jobs of a
+    batch that are not `only_database` run by them, the handler runs the rest."""
 
     def register(fn: Handler) -> Handler:
         _handlers[kind] = fn
@@ -105,6 +129,8 @@ def handler(
             _before_batch[kind] = before_batch
         if only_database is not None:
             _only_database[kind] = only_database
+        if send_then_record is not None:
+            _send_then_record[kind] = send_then_record
         return fn
 
     return register
@@ -226,12 +252,18 @@ def run_due(
         if kind in _before_batch:
             _before_batch[kind](db, [job.args for job in jobs if job.kind == kind])
     started = time.perf_counter()
+    deadline = None if budget_seconds is None else started + budget_seconds
     together, alone = _partition(db, jobs)
     done = 0
     if len(together) > 1 and _run_together(db, together):
         done, jobs = len(together), alone
+    # (jobs that only write here run whole, as above, even when their kind has halves)
+    split = [job for job in alone if job.kind in _send_then_record]
+    if split:
+        done += _send_then_record_all(db, split, deadline)
+        jobs = [job for job in jobs if job.kind not in _send_then_record or job in together]
     for job in jobs:
-        if budget_seconds is not None and time.perf_counter() - started > budget_seconds:
+        if deadline is not None and time.perf_counter() > deadline:
             return done
         done += 1
         if job.kind in _staged:
@@ -267,6 +299,53 @@ def _run_together(db: Session, jobs: list[Job]) -> bool:
         log.debug("a batch of %d jobs fell back to one savepoint each", len(jobs), exc_info=True)
         savepoint.rollback()
         return False
+    finally:
+        db.info.pop(_RUNNING, None)
+
+
+def _send_then_record_all(db: Session, jobs: list[Job], deadline: float | None) -> int:
+    """Run jobs by their two halves: every call first, then their records in one
+    savepoint (one by one if that fails). Returns how many were started."""
+    sent: list[tuple[Job, Any]] = []
+    started = 0
+    for job in jobs:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        started += 1
+        job.attempts += 1
+        db.info[_RUNNING] = job
+        try:
+            sent.append((job, _send_then_record[job.kind].send(db, job.args)))
+        except Exception as exc:
+            _failed(job, exc)  # `send` wrote nothing: there is nothing to roll back
+        finally:
+            db.info.pop(_RUNNING, None)
+    if len(sent) > 1:
+        savepoint = db.begin_nested()
+        try:
+            for job, result in sent:
+                _record(db, job, result)
+            savepoint.commit()
+            return started
+        except Exception:
+            log.debug("recording %d jobs fell back to one savepoint each", len(sent), exc_info=True)
+            savepoint.rollback()
+    for job, result in sent:
+        savepoint = db.begin_nested()
+        try:
+            _record(db, job, result)
+            savepoint.commit()
+        except Exception as exc:
+            savepoint.rollback()  # the attempt was flushed before the savepoint: it stays
+            _failed(job, exc)
+    return started
+
+
+def _record(db: Session, job: Job, result: Any) -> None:
+    db.info[_RUNNING] = job
+    try:
+        _send_then_record[job.kind].record(db, job.args, result)
+        job.status, job.finished_at = JobStatus.DONE, utcnow()
     finally:
         db.info.pop(_RUNNING, None)
 

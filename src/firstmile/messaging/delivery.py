@@ -8,6 +8,7 @@ in the same transaction, so a job or a receipt that comes twice changes nothing 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -95,7 +96,8 @@ def stays_in_database(db: Session, message_id: str) -> bool:
 
 
 def deliver(db: Session, message_id: str) -> Message | None:
-    """Hand a queued message to its channel once; the `messaging.deliver` job calls this.
+    """Hand a queued message to its channel once; the `messaging.deliver` job calls this
+    (a batch of them calls its two halves, `hand_over` and `record_hand_over`).
 
     The message row is locked and its status checked before delivering, and it is marked
     sent in the same transaction, so a job that runs twice delivers once. One window stays
@@ -105,23 +107,55 @@ def deliver(db: Session, message_id: str) -> Message | None:
     attempt, which marks the message failed instead; a permanent one marks it failed at once.
     A failed message with fallbacks left is followed by a message on the next channel.
     """
+    handed = hand_over(db, message_id)
+    if handed is None:
+        return repo.find_for_update(db, message_id)
+    record_hand_over(db, handed)
+    return handed.message
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """What handing a message to its channel came to, for `record_hand_over` to write:
+    the channel's result, or why the message failed for good."""
+
+    message: Message
+    attempt: int
+    taken: tuple[ChannelAdapter, DeliveryResult] | None = None  # the channel took it
+    failure: tuple[str, str] | None = None  # or why it failed for good: reason, error
+
+
+def hand_over(db: Session, message_id: str) -> HandOver | None:
+    """The outside half of a delivery: the queued message (locked) handed to its channel.
+    Writes nothing (the channel's own writes aside, for channels that only write here);
+    None when there is nothing to deliver. Raises a temporary failure that the job should
+    retry; a permanent one, or any on the last attempt, is returned as the message's
+    failure."""
     message = repo.find_for_update(db, message_id)
     if message is None or message.status != MessageStatus.QUEUED:
-        return message
+        return None
     attempt, last_attempt = _attempt_of(db, message)
     try:
         adapter = adapters.adapter_for(message.channel, db)
-        result = adapter.deliver(message)
+        return HandOver(message, attempt, taken=(adapter, adapter.deliver(message)))
     except PermanentDeliveryError as exc:
-        _failed(db, message, attempt, reason="permanent", error=str(exc))
-        return message
+        return HandOver(message, attempt, failure=("permanent", str(exc)))
     except Exception as exc:
         if not last_attempt:
             raise
-        _failed(db, message, attempt, reason="retries_exhausted", error=f"{exc}")
-        return message
-    _handed_off(db, message, adapter, result, attempt)
-    return message
+        return HandOver(message, attempt, failure=("retries_exhausted", f"{exc}"))
+
+
+def record_hand_over(db: Session, handed: HandOver | None) -> None:
+    """The database half of a delivery: the message sent (or failed), with its event."""
+    if handed is None:
+        return
+    if handed.taken is not None:
+        adapter, result = handed.taken
+        _handed_off(db, handed.message, adapter, result, handed.attempt)
+    elif handed.failure is not None:
+        reason, error = handed.failure
+        _failed(db, handed.message, handed.attempt, reason=reason, error=error)
 
 
 def handed_off_for_good(db: Session, channel: str, unread_fallback_minutes: int | None) -> bool:

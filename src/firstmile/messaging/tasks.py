@@ -28,11 +28,20 @@ def _only_database(db: Session, args: dict[str, Any]) -> bool:
     return delivery.stays_in_database(db, str(args["message_id"]))
 
 
+# Hand-offs to channels outside (SMTP, SMS, push, webhooks) by halves: a batch's sends
+# first, then their records in one flush.
+_HAND_OVER = jobs.SendThenRecord(
+    send=lambda db, args: delivery.hand_over(db, str(args["message_id"])),
+    record=lambda db, args, handed: delivery.record_hand_over(db, handed),
+)
+
+
 @jobs.handler(
     delivery.DELIVER_JOB,
     batch=SHORT_JOB_BATCH,
     before_batch=_lock_messages,
     only_database=_only_database,
+    send_then_record=_HAND_OVER,
 )
 def deliver(db: Session, args: dict[str, Any]) -> None:
     delivery.deliver(db, str(args["message_id"]))
