@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -392,3 +393,44 @@ def test_concurrent_sends_with_one_key_store_one_message(
     thread.join(timeout=30)
     assert theirs == [mine.id]
     assert _count(db, Message) == 1
+
+
+def test_messages_handed_to_the_inbox_and_queued_ones_are_stored_by_one_insert(
+    db: Session,
+) -> None:
+    """A batch mixing messages handed to the inbox at once (sent, with their attempt) and
+    messages queued for email sets the same columns on both, so the ORM writes them with
+    one INSERT statement (alternating column sets made one statement per message)."""
+    message_template(db, "notice", channels=("inapp", "email"))
+    people = [
+        customer(db, email=f"p{i}@example.com", preferred=["inapp", "email"][:: 1 - 2 * (i % 2)])
+        for i in range(6)
+    ]
+    inserts: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO messages"):
+            inserts.append(statement)
+
+    _send(db, people[0].id)  # the session's reference data read (and flushed) beforehand
+    sa_event.listen(db.get_bind(), "before_cursor_execute", seen)
+    try:
+        # as a campaign batch sends: its recipients read beforehand, nothing queried per send
+        with service.recipients_snapshot(db, [person.id for person in people]):
+            for i, person in enumerate(people):
+                service.send(
+                    db,
+                    customer_id=person.id,
+                    purpose="notice",
+                    data={"code": "1"},
+                    idempotency_key=f"mixed-{i}",
+                    actor=SYSTEM,
+                    new_key=True,
+                )
+            db.flush()
+    finally:
+        sa_event.remove(db.get_bind(), "before_cursor_execute", seen)
+    db.commit()
+    statuses = sorted(str(m.status) for m in db.scalars(select(Message)))
+    assert statuses == ["delivered"] * 3 + ["queued"] * 4
+    assert len(inserts) == 1

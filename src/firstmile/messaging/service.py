@@ -167,6 +167,9 @@ def send(
             skipped=plan.skipped,
             fallbacks=deliveries[1:],
             scheduled_for=scheduled_for,
+            # Set, not left to the column default, as the inbox's hand-off sets it: messages
+            # with the same columns set go to the database in one INSERT.
+            attempts=0,
             **delivery.columns(first),
         )
         return _store(db, message, actor, new_key=new_key)

@@ -35,7 +35,7 @@ from firstmile.messaging.segments.models import SegmentMembership
 SEND_JOB = "campaigns.send"
 # Messages per transaction: small, so a transactional message waits at most one batch in
 # a worker that is sending a campaign; the pause between batches keeps the rate.
-MAX_BATCH = 50
+MAX_BATCH = 100
 SENT = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.OPENED)
 DELIVERED = (MessageStatus.DELIVERED, MessageStatus.OPENED)
 
