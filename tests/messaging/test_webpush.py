@@ -20,9 +20,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth.scopes import SYSTEM
+from firstmile.kit import jobs
 from firstmile.kit import time as clock
 from firstmile.kit.settings import Settings, configure, current
 from firstmile.messaging import service
@@ -70,6 +72,7 @@ class Browser:
 class PushService:
     status: int = 201
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    by_path: dict[str, int] = field(default_factory=dict)  # statuses for some endpoints
 
 
 @contextmanager
@@ -79,7 +82,7 @@ def push_service(state: PushService) -> Iterator[str]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.received.append((self.path, headers, body))
-            self.send_response(state.status)
+            self.send_response(state.by_path.get(self.path, state.status))
             self.send_header("Location", f"http://push.local/m/{len(state.received)}")
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -226,6 +229,51 @@ def test_a_gone_subscription_is_revoked_and_the_message_falls_back(
     )
     assert later.channel == Channel.SMS
     assert later.skipped == {"push": "no_subscription"}
+
+
+def test_a_subscription_found_gone_stays_revoked_when_the_push_is_retried(
+    db: Session,
+    sessions: sessionmaker[Session],
+    run_jobs: RunJobs,
+    client: TestClient,
+    agent: Headers,
+    webpush_settings: Settings,
+) -> None:
+    """One push service says a subscription is gone, another is down for now: the message
+    is retried later, and the gone subscription is not pushed to again."""
+    message_template(db, "shipping", HELLO, channels=("push", "sms"))
+    eva = customer(db, language="en", preferred=["push", "sms"])
+    state = PushService(by_path={"/sub/old": 410, "/sub/busy": 503})
+    with push_service(state) as url:
+        for name in ("old", "busy"):
+            client.post(
+                f"/api/customers/{eva.id}/push-subscriptions",
+                json={"endpoint": f"{url}/sub/{name}", "keys": Browser().keys()},
+                headers=agent,
+            )
+        message = service.send(
+            db,
+            customer_id=eva.id,
+            purpose="shipping",
+            data={"name": "Eva"},
+            idempotency_key="s4",
+            actor=SYSTEM,
+        )
+        db.commit()
+        run_jobs()
+        assert sorted(path for path, _, _ in state.received) == ["/sub/busy", "/sub/old"]
+    listed = client.get(f"/api/customers/{eva.id}/push-subscriptions", headers=agent).json()
+    revoked = {item["endpoint"].rsplit("/", 1)[1]: item["revoked_at"] for item in listed}
+    assert revoked["old"] is not None
+    assert revoked["busy"] is None
+    with sessions() as s:
+        stored = s.get(Message, message.id)
+        assert stored is not None
+        assert stored.status == MessageStatus.QUEUED  # to be tried again, with backoff
+        job = s.scalar(select(jobs.Job).where(jobs.Job.key == f"messaging.deliver:{message.id}"))
+        assert job is not None
+        assert (job.status, job.attempts) == (jobs.JobStatus.QUEUED, 1)
+        assert "push service unavailable" in (job.last_error or "")
 
 
 @pytest.mark.parametrize(

@@ -45,9 +45,10 @@ class SendThenRecord:
     """A job whose work is a call outside this database (an email handed to an SMTP
     server), then the writes that record it, as two halves.
 
-    `send(db, args)` makes the call and returns what the writes need; it may read and lock
-    rows but writes nothing, and raises when the job should be retried. `record(db, args,
-    sent)` writes. A batch of such jobs sends all its calls first, then records them all in
+    `send(db, args)` makes the call and returns what the writes need, or raises when the
+    job should be retried; it reads and locks rows, and writes only what the call itself
+    taught (a push subscription the push service says is gone), which stays whatever
+    comes after: the call was made. `record(db, args, sent)` writes the rest. A batch of such jobs sends all its calls first, then records them all in
     one savepoint (one flush); should a record fail, that savepoint is rolled back and each
     is recorded again in its own, so a failed write never repeats a call made for another
     job (the job that failed is retried, its call with it)."""
@@ -317,7 +318,7 @@ def _send_then_record_all(db: Session, jobs: list[Job], deadline: float | None) 
         try:
             sent.append((job, _send_then_record[job.kind].send(db, job.args)))
         except Exception as exc:
-            _failed(job, exc)  # `send` wrote nothing: there is nothing to roll back
+            _failed(job, exc)  # no savepoint: what `send` learnt from its call stays
         finally:
             db.info.pop(_RUNNING, None)
     if len(sent) > 1:

@@ -127,10 +127,10 @@ class HandOver:
 
 def hand_over(db: Session, message_id: str) -> HandOver | None:
     """The outside half of a delivery: the queued message (locked) handed to its channel.
-    Writes nothing (the channel's own writes aside, for channels that only write here);
-    None when there is nothing to deliver. Raises a temporary failure that the job should
-    retry; a permanent one, or any on the last attempt, is returned as the message's
-    failure."""
+    Writes nothing but what the channel learnt from its provider (web push: subscriptions
+    found gone); None when there is nothing to deliver. Raises a temporary failure that
+    the job should retry; a permanent one, or any on the last attempt, is returned as the
+    message's failure."""
     message = repo.find_for_update(db, message_id)
     if message is None or message.status != MessageStatus.QUEUED:
         return None
