@@ -48,10 +48,11 @@ class SendThenRecord:
     `send(db, args)` makes the call and returns what the writes need, or raises when the
     job should be retried; it reads and locks rows, and writes only what the call itself
     taught (a push subscription the push service says is gone), which stays whatever
-    comes after: the call was made. `record(db, args, sent)` writes the rest. A batch of such jobs sends all its calls first, then records them all in
-    one savepoint (one flush); should a record fail, that savepoint is rolled back and each
-    is recorded again in its own, so a failed write never repeats a call made for another
-    job (the job that failed is retried, its call with it)."""
+    comes after: the call was made. `record(db, args, sent)` writes the rest. A batch of
+    such jobs makes all its calls first, then records them all in one savepoint (one
+    flush); should a record fail, that savepoint is rolled back and each is recorded again
+    in its own, so a failed write never repeats a call made for another job (the job that
+    failed is retried, its call with it)."""
 
     send: Callable[[Session, dict[str, Any]], Any]
     record: Callable[[Session, dict[str, Any], Any], None]
