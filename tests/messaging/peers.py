@@ -40,13 +40,14 @@ class Inbox:
 
     envelopes: list[Envelope] = field(default_factory=list)
     refuse_with: str | None = None  # an SMTP reply for RCPT TO, e.g. "550 no such user"
+    refuse: dict[str, str] = field(default_factory=dict)  # the same, for some addresses
     greetings: int = 0  # EHLOs: one per connection (two with STARTTLS)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
-        if self.refuse_with:
-            return self.refuse_with
+        if self.refuse_with or address in self.refuse:
+            return self.refuse_with or self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -183,8 +184,9 @@ def http_gateway(gateway: Gateway) -> Iterator[str]:
 
 
 @contextmanager
-def email_over_local_smtp(inbox: Inbox) -> Iterator[None]:
-    """Inside the block, email goes over plain SMTP to a local server that fills `inbox`."""
+def email_over_local_smtp(inbox: Inbox, *, connections: int = 1) -> Iterator[None]:
+    """Inside the block, email goes over plain SMTP to a local server that fills `inbox`
+    (a batch's emails over up to `connections` connections at once)."""
     from firstmile.messaging.channels import adapters
     from firstmile.messaging.channels.email.smtp import SmtpChannel
     from firstmile.messaging.models import Channel
@@ -196,6 +198,7 @@ def email_over_local_smtp(inbox: Inbox) -> Iterator[None]:
             sender="no-reply@operator.example",
             message_id_domain="operator.example",
             starttls=False,
+            connections=connections,
         )
         with adapters.overridden(Channel.EMAIL, smtp):
             yield

@@ -70,12 +70,30 @@ def test_smtp_checks_an_idle_connection_before_using_it() -> None:
     with smtp_server(inbox) as port:
         channel = _smtp(port)
         channel.deliver(message())
-        held = next(iter(smtp_module._connections.open.values()))
+        [held] = next(iter(smtp_module._pool._idle.values()))
         held.smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]  # gone
         held.last_used -= smtp_module.IDLE_CHECK_SECONDS + 1  # ... a while ago
         channel.deliver(message())  # NOOP fails, so a new connection is opened
         assert len(inbox.envelopes) == 2
         assert inbox.greetings == 2
+
+
+def test_smtp_sends_a_batch_over_several_connections_and_answers_each_message() -> None:
+    """deliver_many: every message sent once, over at most `connections` connections,
+    each answered in order; one that cannot be built fails alone."""
+    inbox = Inbox()
+    messages = [message() for _ in range(12)]
+    messages[5].recipient = "not an address"
+    with smtp_server(inbox) as port:
+        close_connections()
+        answers = _smtp(port, connections=3).deliver_many(messages)
+        close_connections()
+    assert isinstance(answers[5], PermanentDeliveryError)
+    ids = [a.provider_message_id for i, a in enumerate(answers) if i != 5]  # type: ignore[union-attr]
+    assert ids == [f"<{m.id}@operator.example>" for i, m in enumerate(messages) if i != 5]
+    received = sorted(str(m["Message-ID"]) for m in inbox.messages())
+    assert received == sorted(ids)
+    assert 1 < inbox.greetings <= 3
 
 
 def test_smtp_retry_carries_the_same_message_id() -> None:

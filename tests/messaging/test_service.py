@@ -365,6 +365,34 @@ def test_delivery_over_smtp_end_to_end(
         assert reference.message_id == message.id
 
 
+def test_a_batch_of_emails_goes_over_several_connections_and_a_refused_one_is_retried(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    people = [customer(db, email=f"p{i}@example.com") for i in range(6)]
+    messages = [
+        _send(db, person.id, idempotency_key=f"batch-{i}") for i, person in enumerate(people)
+    ]
+    inbox = Inbox(refuse={"p3@example.com": "451 try again later"})
+    with email_over_local_smtp(inbox, connections=3):
+        run_jobs()
+    received = sorted(str(m["Message-ID"]) for m in inbox.messages())
+    sent = [m for i, m in enumerate(messages) if i != 3]
+    assert received == sorted(f"<{m.id}@operator.example>" for m in sent)
+    with sessions() as s:
+        statuses = {m.id: s.get(Message, m.id).status for m in messages}  # type: ignore[union-attr]
+        job = s.scalar(
+            select(jobs.Job).where(jobs.Job.key == f"messaging.deliver:{messages[3].id}")
+        )
+        references = set(s.scalars(select(DeliveryReference.message_id)))
+    assert statuses == {
+        m.id: MessageStatus.QUEUED if i == 3 else MessageStatus.SENT for i, m in enumerate(messages)
+    }
+    assert job is not None
+    assert (job.status, job.attempts) == (jobs.JobStatus.QUEUED, 1)
+    assert "451" in (job.last_error or "")
+    assert references == {m.id for m in sent}
+
+
 def test_concurrent_sends_with_one_key_store_one_message(
     db: Session, sessions: sessionmaker[Session]
 ) -> None:

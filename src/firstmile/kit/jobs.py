@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -52,13 +52,19 @@ class SendThenRecord:
     such jobs makes all its calls first, then records them all in one savepoint (one
     flush); should a record fail, that savepoint is rolled back and each is recorded again
     in its own, so a failed write never repeats a call made for another job (the job that
-    failed is retried, its call with it)."""
+    failed is retried, its call with it).
+
+    `send_many(db, jobs)`, when given, makes the calls of several jobs at once (over
+    several connections, say) and returns for each what `record` needs, or the exception
+    that has that job retried; `send` is then not used."""
 
     send: Callable[[Session, dict[str, Any]], Any]
     record: Callable[[Session, dict[str, Any], Any], None]
+    send_many: Callable[[Session, list[Job]], list[Any]] | None = None
 
 
 _send_then_record: dict[str, SendThenRecord] = {}
+SEND_MANY_CHUNK = 50  # calls made at once; the worker's time budget is checked between
 _RUNNING = "jobs.running"
 LEASE = timedelta(minutes=10)  # how long a staged job's slow middle may take
 
@@ -310,18 +316,18 @@ def _send_then_record_all(db: Session, jobs: list[Job], deadline: float | None) 
     savepoint (one by one if that fails). Returns how many were started."""
     sent: list[tuple[Job, Any]] = []
     started = 0
-    for job in jobs:
+    for chunk, halves in _chunks(jobs):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        started += 1
-        job.attempts += 1
-        db.info[_RUNNING] = job
-        try:
-            sent.append((job, _send_then_record[job.kind].send(db, job.args)))
-        except Exception as exc:
-            _failed(job, exc)  # no savepoint: what `send` learnt from its call stays
-        finally:
-            db.info.pop(_RUNNING, None)
+        started += len(chunk)
+        for job in chunk:
+            job.attempts += 1
+        # no savepoint: what the calls learnt stays (see SendThenRecord)
+        for job, result in zip(chunk, _send(db, halves, chunk), strict=True):
+            if isinstance(result, Exception):
+                _failed(job, result)
+            else:
+                sent.append((job, result))
     if len(sent) > 1:
         savepoint = db.begin_nested()
         try:
@@ -341,6 +347,37 @@ def _send_then_record_all(db: Session, jobs: list[Job], deadline: float | None) 
             savepoint.rollback()  # the attempt was flushed before the savepoint: it stays
             _failed(job, exc)
     return started
+
+
+def _chunks(jobs: list[Job]) -> Iterator[tuple[list[Job], SendThenRecord]]:
+    """The jobs in the groups their calls are made in: of one kind, up to SEND_MANY_CHUNK
+    where the kind sends many at once, else one by one."""
+    for kind in dict.fromkeys(job.kind for job in jobs):
+        halves = _send_then_record[kind]
+        of_kind = [job for job in jobs if job.kind == kind]
+        step = SEND_MANY_CHUNK if halves.send_many is not None else 1
+        for at in range(0, len(of_kind), step):
+            yield of_kind[at : at + step], halves
+
+
+def _send(db: Session, halves: SendThenRecord, jobs: list[Job]) -> list[Any]:
+    """The calls of these jobs: for each, what its record needs or the exception."""
+    if halves.send_many is not None:
+        try:
+            return halves.send_many(db, jobs)
+        except Exception as exc:
+            log.exception("sending %d jobs at once failed", len(jobs))
+            return [exc] * len(jobs)
+    results: list[Any] = []
+    for job in jobs:
+        db.info[_RUNNING] = job
+        try:
+            results.append(halves.send(db, job.args))
+        except Exception as exc:
+            results.append(exc)
+        finally:
+            db.info.pop(_RUNNING, None)
+    return results
 
 
 def _record(db: Session, job: Job, result: Any) -> None:

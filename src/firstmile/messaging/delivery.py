@@ -26,6 +26,7 @@ from firstmile.messaging.channels.base import (
     ChannelAdapter,
     DeliveryResult,
     PermanentDeliveryError,
+    SendsMany,
 )
 from firstmile.messaging.models import (
     REDACTED,
@@ -135,15 +136,81 @@ def hand_over(db: Session, message_id: str) -> HandOver | None:
     if message is None or message.status != MessageStatus.QUEUED:
         return None
     attempt, last_attempt = _attempt_of(db, message)
-    try:
-        adapter = adapters.adapter_for(message.channel, db)
-        return HandOver(message, attempt, taken=(adapter, adapter.deliver(message)))
-    except PermanentDeliveryError as exc:
-        return HandOver(message, attempt, failure=("permanent", str(exc)))
-    except Exception as exc:
-        if not last_attempt:
-            raise
-        return HandOver(message, attempt, failure=("retries_exhausted", f"{exc}"))
+    [handed] = _hand_over_loaded(db, [(message, attempt, last_attempt)])
+    if isinstance(handed, Exception):
+        raise handed
+    return handed
+
+
+Attempt = tuple[str, int, bool]  # message id, attempt number, whether it is the job's last
+
+
+def hand_over_many(db: Session, attempts: list[Attempt]) -> list[HandOver | Exception | None]:
+    """`hand_over` for a batch: per message, what it came to, None when there was nothing
+    to deliver, or the error to retry it for (returned, not raised)."""
+    results: dict[int, HandOver | Exception | None] = {}
+    loaded: list[tuple[int, Message, int, bool]] = []
+    for i, (message_id, attempt, last_attempt) in enumerate(attempts):
+        message = repo.find_for_update(db, message_id)
+        if message is None or message.status != MessageStatus.QUEUED:
+            results[i] = None
+        else:
+            loaded.append((i, message, attempt, last_attempt))
+    handed = _hand_over_loaded(db, [(m, a, last) for _, m, a, last in loaded])
+    results.update((i, h) for (i, _, _, _), h in zip(loaded, handed, strict=True))
+    return [results[i] for i in range(len(attempts))]
+
+
+def _hand_over_loaded(
+    db: Session, batch: list[tuple[Message, int, bool]]
+) -> list[HandOver | Exception]:
+    """Hand these queued messages to their channels: one adapter per channel, and a
+    channel that sends many at once (email over several SMTP connections) gets all of its
+    messages together."""
+    results: dict[int, HandOver | Exception] = {}
+    channels: dict[Channel, ChannelAdapter | Exception] = {}
+    together: dict[Channel, tuple[SendsMany, list[int]]] = {}
+    for i, (message, attempt, last_attempt) in enumerate(batch):
+        if message.channel not in channels:
+            try:
+                channels[message.channel] = adapters.adapter_for(message.channel, db)
+            except Exception as exc:  # a misconfigured channel: permanent, else retried
+                channels[message.channel] = exc
+        adapter = channels[message.channel]
+        if isinstance(adapter, Exception):
+            results[i] = _came_to(message, attempt, last_attempt, None, adapter)
+        elif isinstance(adapter, SendsMany):
+            together.setdefault(message.channel, (adapter, []))[1].append(i)
+        else:
+            try:
+                answer: DeliveryResult | Exception = adapter.deliver(message)
+            except Exception as exc:
+                answer = exc
+            results[i] = _came_to(message, attempt, last_attempt, adapter, answer)
+    for sender, indexes in together.values():
+        answers = sender.deliver_many([batch[i][0] for i in indexes])
+        for i, answer in zip(indexes, answers, strict=True):
+            message, attempt, last_attempt = batch[i]
+            results[i] = _came_to(message, attempt, last_attempt, sender, answer)
+    return [results[i] for i in range(len(batch))]
+
+
+def _came_to(
+    message: Message,
+    attempt: int,
+    last_attempt: bool,
+    adapter: ChannelAdapter | None,
+    answer: DeliveryResult | Exception,
+) -> HandOver | Exception:
+    """What a channel's answer means for the message: taken; failed for good (a permanent
+    error, or any on the last attempt); or the error to retry it for."""
+    if isinstance(answer, DeliveryResult) and adapter is not None:
+        return HandOver(message, attempt, taken=(adapter, answer))
+    if isinstance(answer, PermanentDeliveryError):
+        return HandOver(message, attempt, failure=("permanent", str(answer)))
+    if not last_attempt and isinstance(answer, Exception):
+        return answer  # retried with backoff
+    return HandOver(message, attempt, failure=("retries_exhausted", f"{answer}"))
 
 
 def record_hand_over(db: Session, handed: HandOver | None) -> None:

@@ -28,11 +28,19 @@ def _only_database(db: Session, args: dict[str, Any]) -> bool:
     return delivery.stays_in_database(db, str(args["message_id"]))
 
 
+def _hand_over_many(db: Session, batch: list[jobs.Job]) -> list[Any]:
+    return delivery.hand_over_many(
+        db,
+        [(str(j.args["message_id"]), j.attempts, j.attempts >= j.max_attempts) for j in batch],
+    )
+
+
 # Hand-offs to channels outside (SMTP, SMS, push, webhooks) by halves: a batch's sends
-# first, then their records in one flush.
+# first (emails over several connections at once), then their records in one flush.
 _HAND_OVER = jobs.SendThenRecord(
     send=lambda db, args: delivery.hand_over(db, str(args["message_id"])),
     record=lambda db, args, handed: delivery.record_hand_over(db, handed),
+    send_many=_hand_over_many,
 )
 
 

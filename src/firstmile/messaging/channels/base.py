@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from firstmile.messaging.models import Message
 
@@ -55,3 +56,11 @@ class ChannelAdapter(Protocol):
     name: str
 
     def deliver(self, message: Message) -> DeliveryResult: ...
+
+
+@runtime_checkable
+class SendsMany(ChannelAdapter, Protocol):
+    """A channel adapter that also hands over a batch at once (email over several SMTP
+    connections): for each message, the result, or the error `deliver` would raise."""
+
+    def deliver_many(self, messages: Sequence[Message]) -> list[DeliveryResult | DeliveryError]: ...

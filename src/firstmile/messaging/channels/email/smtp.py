@@ -4,10 +4,13 @@ The Message-ID is derived from the message's id, so a message sent again after a
 (the server said 250 but the worker died before committing "sent") carries the same
 Message-ID and receiving systems can recognise the duplicate.
 
-A worker keeps its connection to the server open between messages (per thread, up to
-`MESSAGES_PER_CONNECTION` messages, closed after `IDLE_CLOSE_SECONDS` unused; checked
-with NOOP when it has been idle a while): a batch of deliveries pays for the TCP
-connection, EHLO, STARTTLS and AUTH once. Any error closes it.
+A worker keeps its connections to the server open between messages (up to
+`MESSAGES_PER_CONNECTION` messages each, closed after `IDLE_CLOSE_SECONDS` unused; checked
+with NOOP when one has been idle a while): a batch of deliveries pays for the TCP
+connection, EHLO, STARTTLS and AUTH once per connection. Any error closes the connection.
+A batch's emails go over up to `connections` connections at once (`deliver_many`): each
+email is a few round trips to the server, and a relay across a network answers each in
+milliseconds, so one connection at a time would send a few dozen emails a second.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import format_datetime
 
 from firstmile.kit.settings import Settings
 from firstmile.kit.time import utcnow
 from firstmile.messaging.channels.base import (
+    DeliveryError,
     DeliveryResult,
     PermanentDeliveryError,
     TemporaryDeliveryError,
@@ -50,19 +56,40 @@ class Outgoing:
     data: bytes
 
 
-class _Connections(threading.local):
+_Server = tuple[str, int, str, bool]  # host, port, username, STARTTLS
+
+
+class _Pool:
+    """This process's open connections, per server; each is used by one thread at a time
+    (taken, then given back when its message is sent)."""
+
     def __init__(self) -> None:
-        self.open: dict[tuple[str, int, str, bool], _Open] = {}
+        self._lock = threading.Lock()
+        self._idle: dict[_Server, list[_Open]] = {}
+
+    def take(self, server: _Server) -> _Open | None:
+        with self._lock:
+            idle = self._idle.get(server)
+            return idle.pop() if idle else None
+
+    def give_back(self, server: _Server, held: _Open) -> None:
+        with self._lock:
+            self._idle.setdefault(server, []).append(held)
+
+    def close_all(self) -> None:
+        with self._lock:
+            held = [h for idle in self._idle.values() for h in idle]
+            self._idle.clear()
+        for h in held:
+            _quietly_close(h.smtp)
 
 
-_connections = _Connections()
+_pool = _Pool()
 
 
 def close_connections() -> None:
-    """Close this thread's open SMTP connections (tests, shutdown)."""
-    for held in _connections.open.values():
-        _quietly_close(held.smtp)
-    _connections.open.clear()
+    """Close the idle SMTP connections (tests, shutdown)."""
+    _pool.close_all()
 
 
 def _quietly_close(smtp: smtplib.SMTP) -> None:
@@ -88,9 +115,12 @@ class SmtpChannel:
         password: str = "",
         timeout: float = 10.0,
         tls_context: ssl.SSLContext | None = None,
+        connections: int = 1,
     ) -> None:
-        """`tls_context` defaults to the system's trusted CAs with hostname checks."""
+        """`tls_context` defaults to the system's trusted CAs with hostname checks;
+        `connections`: how many a batch's emails may go over at once."""
         self.host, self.port, self.timeout = host, port, timeout
+        self.connections = max(1, connections)
         self.tls_context = tls_context
         self.sender, self.message_id_domain = sender, message_id_domain
         self.starttls, self.username, self.password = starttls, username, password
@@ -106,6 +136,7 @@ class SmtpChannel:
             username=settings.smtp_username,
             password=settings.smtp_password,
             timeout=settings.smtp_timeout_seconds,
+            connections=settings.smtp_connections,
         )
 
     def message_id(self, message: Message) -> str:
@@ -136,11 +167,41 @@ class SmtpChannel:
             raise PermanentDeliveryError(f"cannot build the email: {exc}") from exc
 
     def deliver(self, message: Message) -> DeliveryResult:
-        outgoing = self.build(message)
+        return self._send(self.build(message), self.message_id(message))
+
+    def deliver_many(self, messages: Sequence[Message]) -> list[DeliveryResult | DeliveryError]:
+        """Send a batch, over up to `connections` connections at once: for each message,
+        the result or the error (as `deliver` would raise it). The emails are built here,
+        in the caller's thread; only the SMTP conversations run in other threads."""
+        answers: dict[int, DeliveryResult | DeliveryError] = {}
+        todo: list[tuple[int, Outgoing, str]] = []
+        for i, message in enumerate(messages):
+            try:
+                todo.append((i, self.build(message), self.message_id(message)))
+            except DeliveryError as exc:
+                answers[i] = exc
+
+        def send(item: tuple[int, Outgoing, str]) -> DeliveryResult | DeliveryError:
+            _, outgoing, message_id = item
+            try:
+                return self._send(outgoing, message_id)
+            except DeliveryError as exc:
+                return exc
+
+        if self.connections > 1 and len(todo) > 1:
+            workers = min(self.connections, len(todo))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smtp") as threads:
+                sent = list(threads.map(send, todo))
+        else:
+            sent = [send(item) for item in todo]
+        answers.update((i, answer) for (i, _, _), answer in zip(todo, sent, strict=True))
+        return [answers[i] for i in range(len(messages))]
+
+    def _send(self, outgoing: Outgoing, message_id: str) -> DeliveryResult:
         to = outgoing.recipient
-        key = (self.host, self.port, self.username, self.starttls)
+        server = (self.host, self.port, self.username, self.starttls)
         try:
-            held = self._connection(key)
+            held = self._connection(server)
             try:
                 options = []
                 if mime.needs_smtputf8(to):
@@ -151,13 +212,13 @@ class SmtpChannel:
                     options = ["SMTPUTF8"]
                 held.smtp.sendmail(outgoing.sender, [to], outgoing.data, mail_options=options)
             except BaseException:
-                del _connections.open[key]
                 _quietly_close(held.smtp)
                 raise
             held.sent, held.last_used = held.sent + 1, time.monotonic()
             if held.sent >= MESSAGES_PER_CONNECTION:
-                del _connections.open[key]
                 _quietly_close(held.smtp)
+            else:
+                _pool.give_back(server, held)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))
             raise _by_code(code, answer) from exc
@@ -167,12 +228,11 @@ class SmtpChannel:
             raise PermanentDeliveryError(f"the SMTP server does not support: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:  # disconnects, refusals, timeouts
             raise TemporaryDeliveryError(f"SMTP unavailable: {exc!r}") from exc
-        return DeliveryResult(provider_message_id=self.message_id(message), own_references=True)
+        return DeliveryResult(provider_message_id=message_id, own_references=True)
 
-    def _connection(self, key: tuple[str, int, str, bool]) -> _Open:
-        """This thread's open connection to the server, checked; or a new one."""
-        held = _connections.open.get(key)
-        if held is not None:
+    def _connection(self, server: _Server) -> _Open:
+        """An open connection to the server from the pool, checked; or a new one."""
+        while (held := _pool.take(server)) is not None:
             idle = time.monotonic() - held.last_used
             try:
                 if idle < IDLE_CLOSE_SECONDS and (
@@ -181,7 +241,6 @@ class SmtpChannel:
                     return held
             except (smtplib.SMTPException, OSError):
                 pass
-            del _connections.open[key]
             _quietly_close(held.smtp)
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
@@ -194,8 +253,7 @@ class SmtpChannel:
         except BaseException:
             _quietly_close(smtp)
             raise
-        held = _connections.open[key] = _Open(smtp, 0, time.monotonic())
-        return held
+        return _Open(smtp, 0, time.monotonic())
 
 
 def _by_code(code: int, answer: bytes | str) -> Exception:
