@@ -13,14 +13,20 @@ in-app inbox, half email), then measures in this one process:
    another thread requests one transactional message every --tick seconds: the latency of
    each from request to hand-off (p50, p99), and the campaign's messages per second.
 
+The worker sends a batch's emails over FIRSTMILE_SMTP_CONNECTIONS connections at once
+(--smtp-connections to choose); --smtp-latency makes the SMTP server answer RCPT TO and
+DATA that many seconds late, as a relay across a network would.
+
 Prints a table and, on its last line, one JSON object.
 
     uv run python bench/messaging.py --messages 2000 --campaign 5000
+    uv run python bench/messaging.py --messages 2000 --campaign 2000 --smtp-latency 0.01
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing
 import socket
@@ -57,21 +63,33 @@ HANDED_OFF = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 class Sink:
-    """An SMTP server that accepts everything and counts it."""
+    """An SMTP server that accepts everything and counts it; with `latency`, each reply
+    to RCPT TO and to the end of DATA comes that many seconds late (a relay across a
+    network)."""
 
-    def __init__(self, count: Any) -> None:
-        self.count = count
+    def __init__(self, count: Any, latency: float) -> None:
+        self.count, self.latency = count, latency
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         with self.count.get_lock():
             self.count.value += 1
         return "250 OK"
 
 
-def serve_smtp(port: int, count: Any, ready: Any, stop: Any) -> None:
+def serve_smtp(port: int, count: Any, ready: Any, stop: Any, latency: float) -> None:
     """The SMTP server in a process of its own, as a real one would be: its work is not
     counted against the worker process being measured."""
-    server = Controller(Sink(count), hostname="127.0.0.1", port=port)
+    server = Controller(Sink(count, latency), hostname="127.0.0.1", port=port)
     server.start()
     ready.set()
     stop.wait()
@@ -79,12 +97,14 @@ def serve_smtp(port: int, count: Any, ready: Any, stop: Any) -> None:
 
 
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, latency: float) -> None:
         context = multiprocessing.get_context("spawn")
         self.count = context.Value("i", 0)
         self.ready, self.stopping = context.Event(), context.Event()
         self.process = context.Process(
-            target=serve_smtp, args=(port, self.count, self.ready, self.stopping), daemon=True
+            target=serve_smtp,
+            args=(port, self.count, self.ready, self.stopping, latency),
+            daemon=True,
         )
 
     def start(self) -> None:
@@ -106,6 +126,18 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--messages", type=int, default=2000, help="transactional messages, phase 1-2")
     p.add_argument("--campaign", type=int, default=100_000, help="campaign recipients, phase 3")
     p.add_argument("--tick", type=float, default=0.05, help="seconds between transactional sends")
+    p.add_argument(
+        "--smtp-latency",
+        type=float,
+        default=0.0,
+        help="seconds the SMTP server takes to answer RCPT TO and DATA (a relay far away)",
+    )
+    p.add_argument(
+        "--smtp-connections",
+        type=int,
+        default=None,
+        help="SMTP connections a batch's emails go over (default: FIRSTMILE_SMTP_CONNECTIONS)",
+    )
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--database", default="firstmile_bench_msg")
     return p.parse_args()
@@ -215,16 +247,22 @@ def main() -> None:
         customers = make_customers(db, args.messages, marketing=False)
     drain(sessions)  # the pack's own work first (segment recounts), not measured below
     port = free_port()
-    smtp_server = SmtpServer(port)
+    smtp_server = SmtpServer(port, args.smtp_latency)
     smtp_server.start()
+    connections = args.smtp_connections or settings.smtp_connections
     smtp = SmtpChannel(
         host="127.0.0.1",
         port=port,
         sender="bench@operator.example",
         message_id_domain="operator.example",
         starttls=False,
+        connections=connections,
     )
-    results: dict[str, Any] = {"benchmark": "messaging"}
+    results: dict[str, Any] = {
+        "benchmark": "messaging",
+        "smtp_connections": connections,
+        "smtp_latency_s": args.smtp_latency,
+    }
     with adapters.overridden(Channel.EMAIL, smtp):
         # 1. requests: template, routing, rendering, stored with their delivery jobs
         started = time.perf_counter()
