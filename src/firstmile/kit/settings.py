@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_timeout_seconds: float = 10.0
     # How many connections a worker sends a batch's emails over at once.
-    smtp_connections: int = Field(default=4, ge=1, le=64)
+    smtp_connections: int = Field(default=8, ge=1, le=64)
     smtp_sender: str = "firstmile <no-reply@firstmile.invalid>"
     smtp_message_id_domain: str = "firstmile.invalid"
     sms_gateway_url: str = ""
