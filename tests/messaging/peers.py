@@ -152,6 +152,8 @@ class Gateway:
     status: int = 200
     answer: dict[str, Any] = field(default_factory=lambda: {"id": "gw-1"})
     requests: list[tuple[dict[str, str], Any]] = field(default_factory=list)
+    status_for: dict[str, int] = field(default_factory=dict)  # by the body's "to"
+    connections: int = 0  # TCP connections accepted (HTTP/1.1 keeps them alive)
 
 
 @contextmanager
@@ -159,12 +161,19 @@ def http_gateway(gateway: Gateway) -> Iterator[str]:
     """A local http.server in a thread; yields its URL."""
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            gateway.connections += 1
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"null")
             gateway.requests.append((dict(self.headers.items()), body))
             payload = json.dumps(gateway.answer).encode()
-            self.send_response(gateway.status)
+            to = body.get("to") if isinstance(body, dict) else None
+            self.send_response(gateway.status_for.get(str(to), gateway.status))
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 
 from firstmile.kit.settings import load_settings
-from firstmile.messaging.channels.base import PermanentDeliveryError, TemporaryDeliveryError
+from firstmile.messaging.channels.base import (
+    DeliveryResult,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+)
 from firstmile.messaging.channels.email import smtp as smtp_module
 from firstmile.messaging.channels.email.smtp import SmtpChannel, close_connections
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
@@ -185,6 +189,24 @@ def test_gateway_posts_the_configured_json_body() -> None:
     assert body == {"to": "+420601123456", "text": 'Kód "{sender}" 1', "from": "Operator"}
     assert headers["Authorization"] == "Bearer gw-token"
     assert result.provider_message_id == "gw-42"
+
+
+def test_gateway_keeps_its_connections_and_posts_a_batch_over_several_at_once() -> None:
+    gateway = Gateway(status_for={"+420601000003": 503})
+    batch = [
+        message(channel=Channel.SMS, recipient=f"+42060100000{i}", body_text=f"text {i}")
+        for i in range(8)
+    ]
+    with http_gateway(gateway) as url:
+        channel = _gateway(url, connections=3)
+        answers = channel.deliver_many(batch)
+        channel.deliver(message(channel=Channel.SMS, recipient="+420601000009"))
+    assert isinstance(answers[3], TemporaryDeliveryError)
+    assert [type(a) for i, a in enumerate(answers) if i != 3] == [DeliveryResult] * 7
+    texts = sorted(body["text"] for _, body in gateway.requests[:8])
+    assert texts == sorted(f"text {i}" for i in range(8))
+    assert len(gateway.requests) == 9
+    assert gateway.connections <= 3  # nine posts over kept-alive connections
 
 
 def test_gateway_body_template_may_nest_and_refer_to_the_message() -> None:

@@ -72,6 +72,37 @@ def test_a_push_goes_to_the_operators_backend_signed(
         assert row.provider_message_id == "app-77"
 
 
+def test_a_batch_of_pushes_goes_to_the_backend_at_once_each_signed_with_its_key(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs, webhook_push: Gateway
+) -> None:
+    message_template(db, "shipping", HELLO, channels=("push", "sms"))
+    sent = []
+    for i in range(5):
+        person = customer(db, language="en", preferred=["push", "sms"])
+        sent.append(
+            service.send(
+                db,
+                customer_id=person.id,
+                purpose="shipping",
+                data={"name": f"P{i}"},
+                idempotency_key=f"wb{i}",
+                actor=SYSTEM,
+            )
+        )
+    db.commit()
+    run_jobs()
+    assert len(webhook_push.requests) == 5
+    keys = set()
+    for headers, body in webhook_push.requests:
+        _verify(headers, json.dumps(body, ensure_ascii=False).encode())
+        keys.add({k.lower(): v for k, v in headers.items()}["idempotency-key"])
+        assert body["text"] == f"Follow it, P{[m.id for m in sent].index(body['message_id'])}."
+    assert keys == {m.id for m in sent}
+    assert webhook_push.connections <= 5
+    with sessions() as s:
+        assert {s.get(Message, m.id).status for m in sent} == {MessageStatus.SENT}  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
     [(500, TemporaryDeliveryError), (429, TemporaryDeliveryError), (404, PermanentDeliveryError)],

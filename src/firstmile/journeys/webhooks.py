@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from firstmile.kit import jobs
+from firstmile.kit import jobs, outbound
 from firstmile.kit import settings as settings_module
 from firstmile.messaging.channels.webhook.channel import SIGNATURE_HEADER, signature
 
@@ -35,7 +35,7 @@ def call(args: dict[str, Any]) -> None:
         "Idempotency-Key": str(args["key"]),
     }
     try:
-        answer = httpx.post(url, content=body, headers=headers, timeout=10.0)
+        answer = outbound.client().post(url, content=body, headers=headers, timeout=10.0)
     except httpx.TransportError as exc:
         raise RuntimeError(f"webhook unreachable: {exc!r}") from exc
     if answer.status_code >= 500 or answer.status_code == 429:

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     # How many connections a worker sends a batch's emails over at once.
     smtp_connections: int = Field(default=8, ge=1, le=64)
+    # ... and a batch's messages to the SMS gateway or the messaging webhook.
+    messaging_http_connections: int = Field(default=8, ge=1, le=64)
     smtp_sender: str = "firstmile <no-reply@firstmile.invalid>"
     smtp_message_id_domain: str = "firstmile.invalid"
     sms_gateway_url: str = ""

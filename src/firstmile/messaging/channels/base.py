@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -64,3 +65,29 @@ class SendsMany(ChannelAdapter, Protocol):
     connections): for each message, the result, or the error `deliver` would raise."""
 
     def deliver_many(self, messages: Sequence[Message]) -> list[DeliveryResult | DeliveryError]: ...
+
+
+HandOff = Callable[[], DeliveryResult]
+
+
+def each_at_once(
+    hand_offs: Sequence[HandOff | DeliveryError], connections: int
+) -> list[DeliveryResult | DeliveryError]:
+    """Run these hand-offs (prepared in the caller's thread: nothing in them touches the
+    database session) over up to `connections` threads; for each, its result or its error.
+    A `DeliveryError` in the list is a hand-off that already failed (it stays as it is)."""
+
+    def run(hand_off: HandOff | DeliveryError) -> DeliveryResult | DeliveryError:
+        if isinstance(hand_off, DeliveryError):
+            return hand_off
+        try:
+            return hand_off()
+        except DeliveryError as exc:
+            return exc
+
+    pending = sum(not isinstance(h, DeliveryError) for h in hand_offs)
+    if connections <= 1 or pending <= 1:
+        return [run(h) for h in hand_offs]
+    workers = min(connections, pending)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="handoff") as threads:
+        return list(threads.map(run, hand_offs))

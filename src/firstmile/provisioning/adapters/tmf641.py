@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from firstmile.kit import outbound
 from firstmile.kit.time import utcnow
 from firstmile.provisioning.adapters import (
     PermanentNetworkError,
@@ -78,7 +79,7 @@ class Tmf641HttpAdapter:
     def submit(self, service_order_data: dict[str, Any]) -> SubmissionReceipt:
         body = tmf641_order(service_order_data)
         try:
-            answer = httpx.post(self.url, json=body, timeout=self.timeout)
+            answer = outbound.client().post(self.url, json=body, timeout=self.timeout)
         except httpx.TimeoutException as exc:
             raise TemporaryNetworkError(f"network timed out: {type(exc).__name__}") from exc
         except httpx.TransportError as exc:

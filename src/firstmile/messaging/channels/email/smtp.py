@@ -15,12 +15,12 @@ milliseconds, so one connection at a time would send a few dozen emails a second
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.utils import format_datetime
 
@@ -29,8 +29,10 @@ from firstmile.kit.time import utcnow
 from firstmile.messaging.channels.base import (
     DeliveryError,
     DeliveryResult,
+    HandOff,
     PermanentDeliveryError,
     TemporaryDeliveryError,
+    each_at_once,
 )
 from firstmile.messaging.channels.email import mime
 from firstmile.messaging.models import Message, MessageClass
@@ -173,29 +175,15 @@ class SmtpChannel:
         """Send a batch, over up to `connections` connections at once: for each message,
         the result or the error (as `deliver` would raise it). The emails are built here,
         in the caller's thread; only the SMTP conversations run in other threads."""
-        answers: dict[int, DeliveryResult | DeliveryError] = {}
-        todo: list[tuple[int, Outgoing, str]] = []
-        for i, message in enumerate(messages):
+        hand_offs: list[HandOff | DeliveryError] = []
+        for message in messages:
             try:
-                todo.append((i, self.build(message), self.message_id(message)))
+                outgoing, message_id = self.build(message), self.message_id(message)
             except DeliveryError as exc:
-                answers[i] = exc
-
-        def send(item: tuple[int, Outgoing, str]) -> DeliveryResult | DeliveryError:
-            _, outgoing, message_id = item
-            try:
-                return self._send(outgoing, message_id)
-            except DeliveryError as exc:
-                return exc
-
-        if self.connections > 1 and len(todo) > 1:
-            workers = min(self.connections, len(todo))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="smtp") as threads:
-                sent = list(threads.map(send, todo))
-        else:
-            sent = [send(item) for item in todo]
-        answers.update((i, answer) for (i, _, _), answer in zip(todo, sent, strict=True))
-        return [answers[i] for i in range(len(messages))]
+                hand_offs.append(exc)
+                continue
+            hand_offs.append(functools.partial(self._send, outgoing, message_id))
+        return each_at_once(hand_offs, self.connections)
 
     def _send(self, outgoing: Outgoing, message_id: str) -> DeliveryResult:
         to = outgoing.recipient

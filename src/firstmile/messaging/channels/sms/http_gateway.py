@@ -1,4 +1,6 @@
-"""SMS through an HTTP gateway: one JSON POST per message, request shape from settings.
+"""SMS through an HTTP gateway: one JSON POST per message, request shape from settings,
+over the process's kept-alive connections (kit/outbound); a batch over up to
+`connections` at once.
 
 The body template is JSON whose string values may hold `{to}`, `{text}`, `{sender}` and
 `{reference}`; values are substituted after parsing, so message text can never break the
@@ -7,17 +9,23 @@ JSON. 5xx, 429 and network errors are temporary; other 4xx (and 3xx) are permane
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
+from firstmile.kit import outbound
 from firstmile.kit.settings import Settings
 from firstmile.messaging.channels.base import (
+    DeliveryError,
     DeliveryResult,
+    HandOff,
     PermanentDeliveryError,
     TemporaryDeliveryError,
+    each_at_once,
 )
 from firstmile.messaging.models import Message
 
@@ -36,10 +44,12 @@ class HttpGatewayChannel:
         sender: str,
         token: str = "",
         timeout: float = 10.0,
+        connections: int = 1,
     ) -> None:
         if not url:
             raise ValueError("the SMS gateway URL is not configured")
         self.url, self.sender, self.token, self.timeout = url, sender, token, timeout
+        self.connections = max(1, connections)
         self.template: Any = json.loads(body_template)
 
     @classmethod
@@ -50,6 +60,7 @@ class HttpGatewayChannel:
             sender=settings.sms_sender,
             token=settings.sms_gateway_token,
             timeout=settings.sms_gateway_timeout_seconds,
+            connections=settings.messaging_http_connections,
         )
 
     def body(self, message: Message) -> Any:
@@ -62,10 +73,20 @@ class HttpGatewayChannel:
         return _fill(self.template, values)
 
     def deliver(self, message: Message) -> DeliveryResult:
+        return self._post(self.body(message))
+
+    def deliver_many(self, messages: Sequence[Message]) -> list[DeliveryResult | DeliveryError]:
+        """A batch over up to `connections` connections at once (bodies made here)."""
+        hand_offs: list[HandOff | DeliveryError] = [
+            functools.partial(self._post, self.body(message)) for message in messages
+        ]
+        return each_at_once(hand_offs, self.connections)
+
+    def _post(self, body: Any) -> DeliveryResult:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            answer = httpx.post(
-                self.url, json=self.body(message), headers=headers, timeout=self.timeout
+            answer = outbound.client().post(
+                self.url, json=body, headers=headers, timeout=self.timeout
             )
         except httpx.TransportError as exc:  # timeouts, refused connections, resets
             raise TemporaryDeliveryError(f"SMS gateway unavailable: {exc!r}") from exc
