@@ -162,6 +162,7 @@ def http_gateway(gateway: Gateway) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go as two writes, as real servers do
 
         def setup(self) -> None:
             super().setup()
