@@ -73,11 +73,19 @@ class PushService:
     status: int = 201
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     by_path: dict[str, int] = field(default_factory=dict)  # statuses for some endpoints
+    connections: int = 0  # TCP connections accepted (HTTP/1.1 keeps them alive)
 
 
 @contextmanager
 def push_service(state: PushService) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            super().setup()
+            state.connections += 1
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -182,6 +190,37 @@ def test_a_push_goes_encrypted_and_signed_to_every_subscription(
         assert delivered is not None
         assert delivered.status == MessageStatus.SENT
         assert delivered.provider_message_id == "http://push.local/m/1"
+
+
+def test_pushes_to_one_push_service_reuse_a_kept_alive_connection(
+    db: Session,
+    run_jobs: RunJobs,
+    client: TestClient,
+    agent: Headers,
+    webpush_settings: Settings,
+) -> None:
+    message_template(db, "shipping", HELLO, channels=("push", "sms"))
+    eva = customer(db, language="en", preferred=["push", "sms"])
+    state = PushService()
+    with push_service(state) as url:
+        client.post(
+            f"/api/customers/{eva.id}/push-subscriptions",
+            json={"endpoint": f"{url}/sub/eva", "keys": Browser().keys()},
+            headers=agent,
+        )
+        for n in range(3):
+            service.send(
+                db,
+                customer_id=eva.id,
+                purpose="shipping",
+                data={"name": "Eva"},
+                idempotency_key=f"keep-{n}",
+                actor=SYSTEM,
+            )
+        db.commit()
+        run_jobs()
+    assert len(state.received) == 3
+    assert state.connections == 1  # no new connection (and TLS handshake) per push
 
 
 def test_a_gone_subscription_is_revoked_and_the_message_falls_back(

@@ -2,13 +2,15 @@
 TMF641 API) share one client per process: its connections are kept alive and reused, so a
 worker posting message after message pays for the TCP connection and the TLS handshake
 once per connection instead of once per message. An httpx client may be shared between
-threads (several hand-offs at once use it together)."""
+threads (several hand-offs at once use it together). Web push goes through pywebpush,
+which takes a `requests` session: one per thread (`requests_session`), for the same reason."""
 
 from __future__ import annotations
 
 import threading
 
 import httpx
+import requests
 
 
 class _Client:
@@ -29,3 +31,18 @@ _shared = _Client()
 def client() -> httpx.Client:
     """The process's HTTP client (timeouts are given per request)."""
     return _shared.get()
+
+
+class _Sessions(threading.local):
+    def __init__(self) -> None:
+        self.session: requests.Session | None = None
+
+
+_sessions = _Sessions()
+
+
+def requests_session() -> requests.Session:
+    """This thread's kept-alive `requests` session (a session is not shared between threads)."""
+    if _sessions.session is None:
+        _sessions.session = requests.Session()
+    return _sessions.session

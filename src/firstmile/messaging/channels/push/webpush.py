@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
+from firstmile.kit import outbound
 from firstmile.kit.db import Session
 from firstmile.kit.settings import Settings
 from firstmile.kit.time import utcnow
@@ -76,6 +77,7 @@ class WebPushChannel:
                     vapid_claims={"sub": self.settings.webpush_vapid_subject},
                     ttl=self.settings.webpush_ttl_seconds,
                     timeout=self.settings.webpush_timeout_seconds,
+                    requests_session=outbound.requests_session(),
                 )
             except WebPushException as exc:
                 status = exc.status_code
