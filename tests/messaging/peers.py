@@ -141,7 +141,7 @@ def smtp_server(
     try:
         yield port
     finally:
-        close_connections()  # this thread's connections to the server that goes away
+        close_connections()  # the connections to the server that goes away
         controller.stop()
 
 

@@ -20,6 +20,8 @@ from typing import Any
 import smpplib.consts
 import smpplib.smpp
 
+from firstmile.messaging.channels.sms.smpp import close_binds
+
 
 class _Sequences:
     """What smpplib's PDU classes ask of their "client": sequence numbers."""
@@ -61,6 +63,7 @@ class SmppPeer:
     refuse_with: list[int] = field(default_factory=list)  # statuses for the next submits
     receivers: list[socket.socket] = field(default_factory=list)
     receipt_answers: list[int] = field(default_factory=list)  # deliver_sm_resp statuses
+    binds: int = 0  # transmitter binds accepted
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send_receipt(self, message_id: str, stat: str, *, tlv: bool = True) -> None:
@@ -132,6 +135,8 @@ def _answer(peer: SmppPeer, conn: socket.socket, request: Any) -> bool:
         conn.sendall(reply.generate())
         if ok and command == "bind_receiver":
             peer.receivers.append(conn)
+        if ok and command == "bind_transmitter":
+            peer.binds += 1
         return ok
     if command == "submit_sm":
         with peer.lock:
@@ -210,6 +215,7 @@ def smpp_peer(peer: SmppPeer | None = None) -> Iterator[SmppPeer]:
     try:
         yield the_peer
     finally:
+        close_binds()  # the adapter's binds to the SMS centre that goes away
         stop.set()
         thread.join(timeout=5)
         server.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from firstmile.eventlog.models import Event
 from firstmile.messaging import delivery, service
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import PermanentDeliveryError, TemporaryDeliveryError
+from firstmile.messaging.channels.sms import smpp as smpp_module
 from firstmile.messaging.channels.sms.smpp import SmppChannel, short_messages
 from firstmile.messaging.channels.sms.smpp_receiver import ReceiptListener, parse_receipt
 from firstmile.messaging.models import (
@@ -79,6 +81,31 @@ def test_a_message_is_submitted_in_parts_with_receipts_requested() -> None:
     assert peer.submitted[0].source_addr == "Firstmile"
     assert result.provider_message_id == "smsc00001"
     assert result.references == ("smsc00001", "smsc00002")
+
+
+def test_messages_share_one_bind_and_a_refused_message_keeps_it() -> None:
+    peer = SmppPeer(refuse_with=[0, 0x0B])  # the second message: invalid destination
+    with smpp_peer(peer):
+        channel = _channel(peer)
+        channel.deliver(message(channel=Channel.SMS, recipient="+420601000001"))
+        with pytest.raises(PermanentDeliveryError):
+            channel.deliver(message(channel=Channel.SMS, recipient="+420601000002"))
+        channel.deliver(message(channel=Channel.SMS, recipient="+420601000003"))
+        assert [s.destination_addr for s in peer.submitted] == ["420601000001", "420601000003"]
+        assert peer.binds == 1  # bound once for the three
+
+
+def test_an_idle_bind_is_checked_and_a_dead_one_bound_anew() -> None:
+    peer = SmppPeer()
+    with smpp_peer(peer):
+        channel = _channel(peer)
+        channel.deliver(message(channel=Channel.SMS, recipient="+420601000001"))
+        [bind] = next(iter(smpp_module._binds._idle.values()))
+        bind.client._socket.shutdown(socket.SHUT_RDWR)  # the SMS centre dropped it ...
+        bind.last_used -= smpp_module.IDLE_CHECK_SECONDS + 1  # ... while it was idle
+        channel.deliver(message(channel=Channel.SMS, recipient="+420601000002"))
+        assert len(peer.submitted) == 2
+        assert peer.binds == 2
 
 
 @pytest.mark.parametrize(
