@@ -249,10 +249,8 @@ class SmppChannel:
 
 def _still_bound(client: smpplib.client.Client, status: object) -> bool:
     """Whether a bind whose submit was refused with `status` can serve the next message."""
-    return (
-        client.state == smpplib.consts.SMPP_CLIENT_STATE_BOUND_TX
-        and status != smpplib.consts.SMPP_ESME_RINVBNDSTS
-    )
+    bound: bool = client.state == smpplib.consts.SMPP_CLIENT_STATE_BOUND_TX
+    return bound and status != smpplib.consts.SMPP_ESME_RINVBNDSTS
 
 
 def _alive(client: smpplib.client.Client) -> bool:
