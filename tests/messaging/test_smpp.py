@@ -16,7 +16,11 @@ from firstmile.auth.scopes import SYSTEM
 from firstmile.eventlog.models import Event
 from firstmile.messaging import delivery, service
 from firstmile.messaging.channels import adapters
-from firstmile.messaging.channels.base import PermanentDeliveryError, TemporaryDeliveryError
+from firstmile.messaging.channels.base import (
+    DeliveryResult,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+)
 from firstmile.messaging.channels.sms import smpp as smpp_module
 from firstmile.messaging.channels.sms.smpp import SmppChannel, short_messages
 from firstmile.messaging.channels.sms.smpp_receiver import ReceiptListener, parse_receipt
@@ -93,6 +97,21 @@ def test_messages_share_one_bind_and_a_refused_message_keeps_it() -> None:
         channel.deliver(message(channel=Channel.SMS, recipient="+420601000003"))
         assert [s.destination_addr for s in peer.submitted] == ["420601000001", "420601000003"]
         assert peer.binds == 1  # bound once for the three
+
+
+def test_a_batch_goes_over_several_binds_at_once() -> None:
+    peer = SmppPeer()
+    batch = [message(channel=Channel.SMS, recipient=f"+42060100000{i}") for i in range(9)]
+    batch[4].recipient = None
+    with smpp_peer(peer):
+        answers = _channel(peer, binds=3).deliver_many(batch)
+        assert isinstance(answers[4], PermanentDeliveryError)
+        sent = [a for i, a in enumerate(answers) if i != 4]
+        assert all(isinstance(a, DeliveryResult) for a in sent)
+        ids = {a.provider_message_id for a in sent}  # type: ignore[union-attr]
+        assert ids == {s.message_id for s in peer.submitted}
+        assert len(peer.submitted) == 8
+        assert 1 <= peer.binds <= 3
 
 
 def test_an_idle_bind_is_checked_and_a_dead_one_bound_anew() -> None:

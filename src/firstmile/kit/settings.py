@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     smpp_password: str = ""
     smpp_system_type: str = ""
     smpp_timeout_seconds: float = 10.0
+    # How many transmitter binds a worker submits a batch's SMS over at once (the SMS
+    # centre's account sets how many it allows).
+    smpp_binds: int = Field(default=1, ge=1, le=64)
     # Portal and back office: browser sessions and their cookies.
     web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     web_session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
