@@ -13,6 +13,7 @@ from firstmile.journeys import runner as journeys
 from firstmile.kit import jobs
 from firstmile.kit import settings as settings_module
 from firstmile.kit.registry import load_job_handlers
+from firstmile.messaging.channels import adapters
 
 log = logging.getLogger("firstmile.worker")
 
@@ -65,6 +66,7 @@ def run_forever(
             ran = 0
         if ran == 0:
             stop.wait(poll_seconds)
+    adapters.close_all()  # QUIT to the SMTP server, unbind from the SMS centre
     log.info("worker stopped")
 
 

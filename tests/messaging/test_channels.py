@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from firstmile import worker
 from firstmile.kit.settings import load_settings
 from firstmile.messaging.channels.base import (
     DeliveryResult,
@@ -98,6 +101,19 @@ def test_smtp_sends_a_batch_over_several_connections_and_answers_each_message() 
     received = sorted(str(m["Message-ID"]) for m in inbox.messages())
     assert received == sorted(ids)
     assert 1 < inbox.greetings <= 3
+
+
+def test_a_stopping_worker_closes_the_connections_its_channels_keep(
+    sessions: sessionmaker[Session],
+) -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        _smtp(port).deliver(message())
+        assert any(smtp_module._pool._idle.values())
+        stop = threading.Event()
+        stop.set()
+        worker.run_forever(sessions, stop)  # stops at once, and closes what it kept open
+        assert not any(smtp_module._pool._idle.values())
 
 
 def test_smtp_retry_carries_the_same_message_id() -> None:

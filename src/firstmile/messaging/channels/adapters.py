@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from firstmile.kit.db import Session
 from firstmile.kit.settings import current
 from firstmile.messaging.channels.base import ChannelAdapter, PermanentDeliveryError
-from firstmile.messaging.channels.email.smtp import SmtpChannel
+from firstmile.messaging.channels.email.smtp import SmtpChannel, close_connections
 from firstmile.messaging.channels.inbox.channel import InboxChannel
 from firstmile.messaging.channels.push.webpush import WebPushChannel
 from firstmile.messaging.channels.simulator import SimulatedChannel
 from firstmile.messaging.channels.sms.http_gateway import HttpGatewayChannel
-from firstmile.messaging.channels.sms.smpp import SmppChannel
+from firstmile.messaging.channels.sms.smpp import SmppChannel, close_binds
 from firstmile.messaging.channels.webhook.channel import WebhookChannel
 from firstmile.messaging.models import Channel
 
@@ -63,3 +63,10 @@ def overridden(channel: Channel, adapter: ChannelAdapter) -> Iterator[ChannelAda
             _overrides.pop(channel, None)
         else:
             _overrides[channel] = previous
+
+
+def close_all() -> None:
+    """Close the connections the channels keep open between messages (SMTP connections
+    with QUIT, SMPP binds with unbind): a worker that stops does this last."""
+    close_connections()
+    close_binds()
