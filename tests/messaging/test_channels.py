@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile import worker
 from firstmile.kit.settings import load_settings
+from firstmile.messaging.channels import pool
 from firstmile.messaging.channels.base import (
     DeliveryResult,
     PermanentDeliveryError,
@@ -78,8 +79,8 @@ def test_smtp_checks_an_idle_connection_before_using_it() -> None:
         channel = _smtp(port)
         channel.deliver(message())
         [held] = next(iter(smtp_module._pool._idle.values()))
-        held.smtp.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]  # gone
-        held.last_used -= smtp_module.IDLE_CHECK_SECONDS + 1  # ... a while ago
+        held.connection.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]  # gone
+        held.last_used -= pool.IDLE_CHECK_SECONDS + 1  # ... a while ago
         channel.deliver(message())  # NOOP fails, so a new connection is opened
         assert len(inbox.envelopes) == 2
         assert inbox.greetings == 2

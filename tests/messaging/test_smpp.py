@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firstmile.auth.scopes import SYSTEM
 from firstmile.eventlog.models import Event
 from firstmile.messaging import delivery, service
-from firstmile.messaging.channels import adapters
+from firstmile.messaging.channels import adapters, pool
 from firstmile.messaging.channels.base import (
     DeliveryResult,
     PermanentDeliveryError,
@@ -120,8 +120,8 @@ def test_an_idle_bind_is_checked_and_a_dead_one_bound_anew() -> None:
         channel = _channel(peer)
         channel.deliver(message(channel=Channel.SMS, recipient="+420601000001"))
         [bind] = next(iter(smpp_module._binds._idle.values()))
-        bind.client._socket.shutdown(socket.SHUT_RDWR)  # the SMS centre dropped it ...
-        bind.last_used -= smpp_module.IDLE_CHECK_SECONDS + 1  # ... while it was idle
+        bind.connection._socket.shutdown(socket.SHUT_RDWR)  # the SMS centre dropped it ...
+        bind.last_used -= pool.IDLE_CHECK_SECONDS + 1  # ... while it was idle
         channel.deliver(message(channel=Channel.SMS, recipient="+420601000002"))
         assert len(peer.submitted) == 2
         assert peer.binds == 2

@@ -5,8 +5,8 @@ The Message-ID is derived from the message's id, so a message sent again after a
 Message-ID and receiving systems can recognise the duplicate.
 
 A worker keeps its connections to the server open between messages (up to
-`MESSAGES_PER_CONNECTION` messages each, closed after `IDLE_CLOSE_SECONDS` unused; checked
-with NOOP when one has been idle a while): a batch of deliveries pays for the TCP
+`MESSAGES_PER_CONNECTION` messages each; see pool.py, NOOP checks an idle one): a batch
+of deliveries pays for the TCP
 connection, EHLO, STARTTLS and AUTH once per connection. Any error closes the connection.
 A batch's emails go over up to `connections` connections at once (`deliver_many`): each
 email is a few round trips to the server, and a relay across a network answers each in
@@ -18,8 +18,6 @@ from __future__ import annotations
 import functools
 import smtplib
 import ssl
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -35,18 +33,10 @@ from firstmile.messaging.channels.base import (
     each_at_once,
 )
 from firstmile.messaging.channels.email import mime
+from firstmile.messaging.channels.pool import Kept, KeptOpen
 from firstmile.messaging.models import Message, MessageClass
 
 MESSAGES_PER_CONNECTION = 100
-IDLE_CHECK_SECONDS = 2.0  # a connection unused this long is checked with NOOP first
-IDLE_CLOSE_SECONDS = 60.0  # ... and one unused this long is closed and opened anew
-
-
-@dataclass
-class _Open:
-    smtp: smtplib.SMTP
-    sent: int
-    last_used: float
 
 
 @dataclass(frozen=True)
@@ -61,37 +51,11 @@ class Outgoing:
 _Server = tuple[str, int, str, bool]  # host, port, username, STARTTLS
 
 
-class _Pool:
-    """This process's open connections, per server; each is used by one thread at a time
-    (taken, then given back when its message is sent)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: dict[_Server, list[_Open]] = {}
-
-    def take(self, server: _Server) -> _Open | None:
-        with self._lock:
-            idle = self._idle.get(server)
-            return idle.pop() if idle else None
-
-    def give_back(self, server: _Server, held: _Open) -> None:
-        with self._lock:
-            self._idle.setdefault(server, []).append(held)
-
-    def close_all(self) -> None:
-        with self._lock:
-            held = [h for idle in self._idle.values() for h in idle]
-            self._idle.clear()
-        for h in held:
-            _quietly_close(h.smtp)
-
-
-_pool = _Pool()
-
-
-def close_connections() -> None:
-    """Close the idle SMTP connections (tests, shutdown)."""
-    _pool.close_all()
+def _answers_noop(smtp: smtplib.SMTP) -> bool:
+    try:
+        return bool(smtp.noop()[0] == 250)
+    except (smtplib.SMTPException, OSError):
+        return False
 
 
 def _quietly_close(smtp: smtplib.SMTP) -> None:
@@ -99,6 +63,14 @@ def _quietly_close(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (smtplib.SMTPException, OSError):
         smtp.close()
+
+
+_pool: KeptOpen[_Server, smtplib.SMTP] = KeptOpen(alive=_answers_noop, close=_quietly_close)
+
+
+def close_connections() -> None:
+    """Close the idle SMTP connections (tests, shutdown)."""
+    _pool.close_all()
 
 
 class SmtpChannel:
@@ -190,21 +162,22 @@ class SmtpChannel:
         server = (self.host, self.port, self.username, self.starttls)
         try:
             held = self._connection(server)
+            smtp = held.connection
             try:
                 options = []
                 if mime.needs_smtputf8(to):
-                    if not held.smtp.has_extn("smtputf8"):
+                    if not smtp.has_extn("smtputf8"):
                         raise smtplib.SMTPNotSupportedError(
                             "SMTPUTF8, needed for the address " + to
                         )
                     options = ["SMTPUTF8"]
-                held.smtp.sendmail(outgoing.sender, [to], outgoing.data, mail_options=options)
+                smtp.sendmail(outgoing.sender, [to], outgoing.data, mail_options=options)
             except BaseException:
-                _quietly_close(held.smtp)
+                _quietly_close(smtp)
                 raise
-            held.sent, held.last_used = held.sent + 1, time.monotonic()
+            held.sent += 1
             if held.sent >= MESSAGES_PER_CONNECTION:
-                _quietly_close(held.smtp)
+                _quietly_close(smtp)
             else:
                 _pool.give_back(server, held)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -218,18 +191,11 @@ class SmtpChannel:
             raise TemporaryDeliveryError(f"SMTP unavailable: {exc!r}") from exc
         return DeliveryResult(provider_message_id=message_id, own_references=True)
 
-    def _connection(self, server: _Server) -> _Open:
+    def _connection(self, server: _Server) -> Kept[smtplib.SMTP]:
         """An open connection to the server from the pool, checked; or a new one."""
-        while (held := _pool.take(server)) is not None:
-            idle = time.monotonic() - held.last_used
-            try:
-                if idle < IDLE_CLOSE_SECONDS and (
-                    idle < IDLE_CHECK_SECONDS or held.smtp.noop()[0] == 250
-                ):
-                    return held
-            except (smtplib.SMTPException, OSError):
-                pass
-            _quietly_close(held.smtp)
+        held = _pool.take(server)
+        if held is not None:
+            return held
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             smtp.ehlo()
@@ -241,7 +207,7 @@ class SmtpChannel:
         except BaseException:
             _quietly_close(smtp)
             raise
-        return _Open(smtp, 0, time.monotonic())
+        return Kept(smtp)
 
 
 def _by_code(code: int, answer: bytes | str) -> Exception:

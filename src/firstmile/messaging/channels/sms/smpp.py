@@ -2,9 +2,8 @@
 
 A worker binds as a transmitter once and keeps the bind for the messages that follow (SMS
 centres throttle, and some refuse, an account that binds for every message): binds are
-pooled per process, each used by one thread at a time, checked with enquire_link after
-`IDLE_CHECK_SECONDS` unused, dropped after `IDLE_CLOSE_SECONDS`, and unbound after any
-connection error. A refused message leaves its bind in use. A text longer than one
+pooled per process (pool.py: an idle one is checked with enquire_link), and unbound after
+any connection error. A refused message leaves its bind in use. A text longer than one
 SMS goes as concatenated parts: each part's short_message starts with a user data header
 (UDH, esm_class 0x40) holding the 8-bit concatenation element (IEI 0x00: reference, total,
 sequence number); the parts are split by encoding.py, never inside an escape sequence or a
@@ -21,8 +20,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +37,7 @@ from firstmile.messaging.channels.base import (
     TemporaryDeliveryError,
     each_at_once,
 )
+from firstmile.messaging.channels.pool import Kept, KeptOpen
 from firstmile.messaging.channels.sms.encoding import GSM7, analyse
 from firstmile.messaging.models import Message
 
@@ -56,8 +54,6 @@ DATA_CODING = {
     "UCS-2": smpplib.consts.SMPP_ENCODING_ISO10646,
 }
 UDH_INDICATOR = 0x40  # esm_class: the short message starts with a user data header
-IDLE_CHECK_SECONDS = 2.0  # a bind unused this long is checked with enquire_link first
-IDLE_CLOSE_SECONDS = 60.0  # ... and one unused this long is unbound and bound anew
 
 
 @dataclass(frozen=True)
@@ -70,47 +66,7 @@ class _Sms:
     esm_class: int
 
 
-@dataclass
-class _Bind:
-    client: smpplib.client.Client
-    last_used: float
-
-
 _Account = tuple[str, int, str, str]  # host, port, system_id, system_type
-
-
-class _Binds:
-    """This process's open transmitter binds, per account; each used by one thread at a
-    time (taken, then given back when its message is submitted)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: dict[_Account, list[_Bind]] = {}
-
-    def take(self, account: _Account) -> _Bind | None:
-        with self._lock:
-            idle = self._idle.get(account)
-            return idle.pop() if idle else None
-
-    def give_back(self, account: _Account, bind: _Bind) -> None:
-        bind.last_used = time.monotonic()
-        with self._lock:
-            self._idle.setdefault(account, []).append(bind)
-
-    def close_all(self) -> None:
-        with self._lock:
-            binds = [b for idle in self._idle.values() for b in idle]
-            self._idle.clear()
-        for bind in binds:
-            _unbind(bind.client)
-
-
-_binds = _Binds()
-
-
-def close_binds() -> None:
-    """Unbind the idle SMPP binds (tests, shutdown)."""
-    _binds.close_all()
 
 
 def _unbind(client: smpplib.client.Client) -> None:
@@ -125,6 +81,23 @@ def _unbind(client: smpplib.client.Client) -> None:
         pass
     finally:
         client.disconnect()
+
+
+def _alive(client: smpplib.client.Client) -> bool:
+    """Whether the SMS centre still answers on this bind (enquire_link)."""
+    try:
+        client.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=client))
+        return bool(client.read_pdu().command == "enquire_link_resp")
+    except (smpplib.exceptions.PDUError, smpplib.exceptions.ConnectionError, OSError):
+        return False
+
+
+_binds: KeptOpen[_Account, smpplib.client.Client] = KeptOpen(alive=_alive, close=_unbind)
+
+
+def close_binds() -> None:
+    """Unbind the idle SMPP binds (tests, shutdown)."""
+    _binds.close_all()
 
 
 def encode_part(text: str, encoding: str) -> bytes:
@@ -221,10 +194,10 @@ class SmppChannel:
         parts, data_coding, esm_class = sms.parts, sms.data_coding, sms.esm_class
         ids: list[str] = []
         account = (self.host, self.port, self.system_id, self.system_type)
-        bind: _Bind | None = None
+        bind: Kept[smpplib.client.Client] | None = None
         try:
             bind = self._bound(account)
-            client = bind.client
+            client = bind.connection
             client.set_message_sent_handler(lambda pdu, **_: ids.append(pdu_text(pdu.message_id)))
             ton, npi, source = source_address(self.sender)
             for part in parts:
@@ -246,32 +219,28 @@ class SmppChannel:
         except smpplib.exceptions.PDUError as exc:  # the bind, or this message, refused
             status = exc.args[1] if len(exc.args) > 1 else None
             if bind is not None:
-                if _still_bound(bind.client, status):
+                if _still_bound(bind.connection, status):
                     _binds.give_back(account, bind)  # only the message was refused
                 else:
-                    _unbind(bind.client)
+                    _unbind(bind.connection)
             if status in TEMPORARY_STATUSES:
                 raise TemporaryDeliveryError(f"SMSC busy: {exc.args[0]}") from exc
             raise PermanentDeliveryError(f"SMSC refused: {exc.args[0]}") from exc
-        except (smpplib.exceptions.ConnectionError, OSError) as exc:  # timeouts included
+        except BaseException as exc:
             if bind is not None:
-                _unbind(bind.client)
-            raise TemporaryDeliveryError(f"SMSC unavailable: {exc!r}") from exc
-        except BaseException:
-            if bind is not None:
-                _unbind(bind.client)
+                _unbind(bind.connection)
+            if isinstance(exc, smpplib.exceptions.ConnectionError | OSError):  # timeouts too
+                raise TemporaryDeliveryError(f"SMSC unavailable: {exc!r}") from exc
             raise
         _binds.give_back(account, bind)
         return DeliveryResult(provider_message_id=ids[0], references=tuple(ids))
 
-    def _bound(self, account: _Account) -> _Bind:
+    def _bound(self, account: _Account) -> Kept[smpplib.client.Client]:
         """An open transmitter bind from the pool, checked; or a new one. A refused bind
         raises PDUError (its connection closed)."""
-        while (bind := _binds.take(account)) is not None:
-            idle = time.monotonic() - bind.last_used
-            if idle < IDLE_CHECK_SECONDS or (idle < IDLE_CLOSE_SECONDS and _alive(bind.client)):
-                return bind
-            _unbind(bind.client)
+        bind = _binds.take(account)
+        if bind is not None:
+            return bind
         client = smpplib.client.Client(self.host, self.port, timeout=self.timeout)
         try:
             client.connect()
@@ -281,22 +250,13 @@ class SmppChannel:
         except BaseException:
             client.disconnect()
             raise
-        return _Bind(client, time.monotonic())
+        return Kept(client)
 
 
 def _still_bound(client: smpplib.client.Client, status: object) -> bool:
     """Whether a bind whose submit was refused with `status` can serve the next message."""
     bound: bool = client.state == smpplib.consts.SMPP_CLIENT_STATE_BOUND_TX
     return bound and status != smpplib.consts.SMPP_ESME_RINVBNDSTS
-
-
-def _alive(client: smpplib.client.Client) -> bool:
-    """Whether the SMS centre still answers on this bind (enquire_link)."""
-    try:
-        client.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=client))
-        return bool(client.read_pdu().command == "enquire_link_resp")
-    except (smpplib.exceptions.PDUError, smpplib.exceptions.ConnectionError, OSError):
-        return False
 
 
 def pdu_text(value: object) -> str:
