@@ -54,13 +54,17 @@ class SendThenRecord:
     in its own, so a failed write never repeats a call made for another job (the job that
     failed is retried, its call with it).
 
-    `send_many(db, jobs)`, when given, makes the calls of several jobs at once (over
-    several connections, say) and returns for each what `record` needs, or the exception
-    that has that job retried; `send` is then not used."""
+    `send_many(db, jobs)`, given instead of `send`, makes the calls of several jobs at
+    once (over several connections, say) and returns for each what `record` needs, or
+    the exception that has that job retried."""
 
-    send: Callable[[Session, dict[str, Any]], Any]
     record: Callable[[Session, dict[str, Any], Any], None]
+    send: Callable[[Session, dict[str, Any]], Any] | None = None
     send_many: Callable[[Session, list[Job]], list[Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.send is None) == (self.send_many is None):
+            raise ValueError("give either send or send_many")
 
 
 _send_then_record: dict[str, SendThenRecord] = {}
@@ -368,6 +372,7 @@ def _send(db: Session, halves: SendThenRecord, jobs: list[Job]) -> list[Any]:
         except Exception as exc:
             log.exception("sending %d jobs at once failed", len(jobs))
             return [exc] * len(jobs)
+    assert halves.send is not None  # one of the two (__post_init__)
     results: list[Any] = []
     for job in jobs:
         db.info[_RUNNING] = job

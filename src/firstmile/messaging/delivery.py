@@ -98,7 +98,7 @@ def stays_in_database(db: Session, message_id: str) -> bool:
 
 def deliver(db: Session, message_id: str) -> Message | None:
     """Hand a queued message to its channel once; the `messaging.deliver` job calls this
-    (a batch of them calls its two halves, `hand_over` and `record_hand_over`).
+    (a batch of them calls its two halves, `hand_over_many` and `record_hand_over`).
 
     The message row is locked and its status checked before delivering, and it is marked
     sent in the same transaction, so a job that runs twice delivers once. One window stays

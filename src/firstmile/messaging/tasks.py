@@ -38,7 +38,6 @@ def _hand_over_many(db: Session, batch: list[jobs.Job]) -> list[Any]:
 # Hand-offs to channels outside (SMTP, SMS, push, webhooks) by halves: a batch's sends
 # first (emails over several connections at once), then their records in one flush.
 _HAND_OVER = jobs.SendThenRecord(
-    send=lambda db, args: delivery.hand_over(db, str(args["message_id"])),
     record=lambda db, args, handed: delivery.record_hand_over(db, handed),
     send_many=_hand_over_many,
 )
