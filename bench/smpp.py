@@ -20,26 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' SMS centre
 
+from sms_gateway import sms
 from tests.messaging.smpp_peer import SmppPeer, smpp_peer
 
-from firstmile.kit.db import new_id
 from firstmile.messaging.channels.sms.smpp import SmppChannel, close_binds
-from firstmile.messaging.models import Channel, Message, MessageClass, MessageStatus
-
-
-def sms(i: int) -> Message:
-    return Message(
-        id=new_id(),
-        customer_id=new_id(),
-        purpose="bench",
-        klass=MessageClass.TRANSACTIONAL,
-        channel=Channel.SMS,
-        recipient=f"+420601{i:06d}",
-        locale="cs",
-        subject="",
-        body_text=f"Váš kód je {i:06d}.",
-        status=MessageStatus.QUEUED,
-    )
 
 
 def main() -> None:
