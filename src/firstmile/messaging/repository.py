@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 
 from firstmile.kit.db import Session, snapshot_in_session
 from firstmile.kit.jobs import Job
@@ -101,7 +101,7 @@ def count_recent(
     snapshot: _Recent | None = db.info.get(_RECENT_SNAPSHOT)
     if snapshot is not None and snapshot.covers(customer_id, klass, channel, since):
         stored = sum(1 for at in snapshot.times.get((customer_id, channel), ()) if at >= since)
-        return stored + _pending(db, customer_id, klass, channel, since)
+        return stored + _pending(snapshot, customer_id, klass, channel, since)
     return (
         db.scalar(
             select(func.count())
@@ -119,14 +119,14 @@ def count_recent(
 
 
 def _pending(
-    db: Session, customer_id: str, klass: MessageClass, channel: str, since: datetime
+    snapshot: _Recent, customer_id: str, klass: MessageClass, channel: str, since: datetime
 ) -> int:
-    """Messages added in this session and not yet flushed (stamped when flushed: now)."""
+    """The customer's messages added in this session and not yet flushed (stamped when
+    flushed: now); those flushed already are in the snapshot's times."""
     return sum(
         1
-        for m in db.new
-        if isinstance(m, Message)
-        and m.customer_id == customer_id
+        for m in snapshot.added.get(customer_id, ())
+        if inspect(m).pending
         and m.klass == klass
         and m.channel == channel
         and m.status not in _UNCOUNTED
@@ -144,6 +144,13 @@ class _Recent:
     channels: frozenset[str]
     since: datetime
     times: dict[tuple[str, str], list[datetime]]
+    # The messages for these customers added to the session within the block, by customer
+    # (a batch's count would otherwise go through every object the session holds).
+    added: dict[str, list[Message]] = field(default_factory=dict)
+
+    def add(self, obj: object) -> None:
+        if isinstance(obj, Message) and obj.customer_id in self.customers:
+            self.added.setdefault(obj.customer_id, []).append(obj)
 
     def covers(self, customer_id: str, klass: str, channel: str, since: datetime) -> bool:
         return (
@@ -184,6 +191,11 @@ def recent_snapshot(
         for customer_id, channel, created_at in rows:
             times[(customer_id, str(channel))].append(created_at)
     value = _Recent(ids, str(klass), wanted, since, dict(times))
+    for obj in db.new:  # added before the block and not flushed by its query
+        value.add(obj)
+
+    def added(_session: Session, obj: object) -> None:
+        value.add(obj)
 
     def flushed(message: Message) -> None:
         """A message the batch added reaches the database: it counts from now on."""
@@ -197,10 +209,14 @@ def recent_snapshot(
             at = message.created_at or utcnow()
             value.times.setdefault((message.customer_id, channel), []).append(at)
 
-    with snapshot_in_session(
-        db, _RECENT_SNAPSHOT, value, dropped_by=(Message,), absorb_new=flushed
-    ):
-        yield
+    event.listen(db, "transient_to_pending", added)
+    try:
+        with snapshot_in_session(
+            db, _RECENT_SNAPSHOT, value, dropped_by=(Message,), absorb_new=flushed
+        ):
+            yield
+    finally:
+        event.remove(db, "transient_to_pending", added)
 
 
 def by_idempotency_keys(db: Session, keys: Iterable[str]) -> set[str]:
