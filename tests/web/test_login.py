@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth import staff as staff_service
 from firstmile.auth.models import StaffUser
+from firstmile.customers.models import Customer
 from firstmile.eventlog.models import Event
 from firstmile.kit import time as clock
+from firstmile.kit.otp import OneTimeCode
 from tests.conftest import RunJobs
 from tests.factories import customers as customer_factories
 from tests.factories.contracts import last_code
@@ -242,3 +244,103 @@ def test_code_requests_are_rate_limited_per_browser_address(
         client, "/portal/login", {"identifier": "last@example.com"}, via="/portal/login"
     )
     assert refused.status_code == 429
+
+
+def _signed_up_with(client: TestClient, email: str) -> None:
+    """Someone else, anonymous, signs up in the portal with this email address."""
+    client.cookies.clear()
+    form = {
+        "kind": "individual",
+        "given_name": "Mallory",
+        "family_name": "Other",
+        "birth_date": "1980-01-01",
+        "email": email,
+        "phone": "+420 601 999 999",
+        "language": "en",
+        "street": "Vinohradska",
+        "house_number": "1",
+        "postcode": "130 00",
+        "city": "Praha",
+        "channels": ["email"],
+        "service_consent": "1",
+        "residential": "1",
+    }
+    assert post_form(client, "/portal/signup", form, via="/portal/signup").status_code == 303
+    client.cookies.clear()
+
+
+def _login_codes(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as db:
+        return list(
+            db.scalars(select(OneTimeCode.subject_id).where(OneTimeCode.purpose == "portal_login"))
+        )
+
+
+def test_an_address_someone_else_typed_into_a_signup_opens_no_account(
+    client: TestClient, sessions: sessionmaker[Session], telco: str
+) -> None:
+    """Two customers hold the address and neither proved it: a code would open one to the
+    other, so none is sent (and the answer looks the same)."""
+    _registered(sessions)
+    _signed_up_with(client, "eva.novakova@example.com")
+    sent = post_form(
+        client, "/portal/login", {"identifier": "eva.novakova@example.com"}, via="/portal/login"
+    )
+    assert sent.status_code == 200
+    assert "by email" in sent.text
+    assert _login_codes(sessions) == []
+
+
+def test_the_code_goes_to_the_customer_who_verified_the_address(
+    client: TestClient, sessions: sessionmaker[Session], telco: str, run_jobs: RunJobs
+) -> None:
+    victim = _registered(sessions)
+    with sessions() as db:
+        customer_factories.medium(
+            db, db.get(Customer, victim), "email"
+        ).verified_at = clock.utcnow()
+        db.commit()
+    _signed_up_with(client, "eva.novakova@example.com")
+    sent = post_form(
+        client, "/portal/login", {"identifier": "eva.novakova@example.com"}, via="/portal/login"
+    )
+    assert _login_codes(sessions) == [victim]
+    run_jobs()
+    with sessions() as db:
+        code = last_code(db, victim)
+    signed = client.post("/portal/login/code", data={"code": code, "csrf_token": csrf_of(sent)})
+    assert signed.status_code == 200
+    assert "Mallory" not in client.get("/portal/preferences").text
+
+
+def test_signing_in_with_a_code_verifies_the_address_and_the_ticket_names_no_customer(
+    client: TestClient, sessions: sessionmaker[Session], telco: str, run_jobs: RunJobs
+) -> None:
+    customer_id = _registered(sessions)
+    unknown = post_form(
+        client, "/portal/login", {"identifier": "nobody@example.com"}, via="/portal/login"
+    )
+    sent = post_form(
+        client, "/portal/login", {"identifier": "eva.novakova@example.com"}, via="/portal/login"
+    )
+    tickets = [page.cookies["fm_login"] for page in (unknown, sent)]
+    assert all(customer_id not in t and t.count("|") == 2 for t in tickets)
+    run_jobs()
+    with sessions() as db:
+        code = last_code(db, customer_id)
+    client.post("/portal/login/code", data={"code": code, "csrf_token": csrf_of(sent)})
+    with sessions() as db:
+        email = customer_factories.medium(db, db.get(Customer, customer_id), "email")
+        assert email.verified_at is not None
+        verified = db.scalars(
+            select(Event.payload).where(
+                Event.type == "contact.verified", Event.subject_id == email.id
+            )
+        ).all()
+    assert [p["method"] for p in verified] == ["sign_in_code"]
+    # now proven, a later signup with the same address changes nothing for its owner
+    _signed_up_with(client, "eva.novakova@example.com")
+    post_form(
+        client, "/portal/login", {"identifier": "eva.novakova@example.com"}, via="/portal/login"
+    )
+    assert _login_codes(sessions)[-1] == customer_id

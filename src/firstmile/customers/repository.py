@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, update
@@ -284,11 +285,17 @@ def search(
     return list(page), total
 
 
-def customers_with_contact(db: Session, kind: ContactKind, value: str) -> list[str]:
-    """Ids of customers who have this email address or phone number, newest first."""
+def contact_holders(
+    db: Session, kind: ContactKind, value: str
+) -> list[tuple[str, datetime | None]]:
+    """Customers who have this email address or phone number, each with when they verified
+    it there (None: not verified), most recently verified first, then newest first."""
     rows = db.execute(
-        select(ContactMedium.customer_id)
+        select(ContactMedium.customer_id, ContactMedium.verified_at)
         .where(ContactMedium.kind == kind, ContactMedium.value == value)
-        .order_by(ContactMedium.created_at.desc())
+        .order_by(ContactMedium.verified_at.desc().nulls_last(), ContactMedium.created_at.desc())
     )
-    return list(dict.fromkeys(row[0] for row in rows))
+    holders: dict[str, datetime | None] = {}
+    for customer_id, verified_at in rows:
+        holders.setdefault(customer_id, verified_at)
+    return list(holders.items())

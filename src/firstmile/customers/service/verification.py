@@ -102,6 +102,17 @@ def verify_in_person(
     return _mark_verified(db, medium, actor=actor, method="in_person", reason=reason)
 
 
+def verified_by_sign_in(
+    db: Session, customer_id: str, kind: ContactKind, value: str, *, actor: Actor
+) -> None:
+    """A sign-in code sent to this address of the customer was entered: the address is the
+    customer's, proven as a verification code would (its contact media with this value
+    that were not verified are now)."""
+    for medium in contacts.media_of(db, customer_id):
+        if medium.kind == kind and medium.value == value and medium.verified_at is None:
+            _mark_verified(db, medium, actor=actor, method="sign_in_code")
+
+
 def _mark_verified(
     db: Session, medium: ContactMedium, *, actor: Actor, method: str, reason: str | None = None
 ) -> ContactMedium:

@@ -1,8 +1,11 @@
 """Passwordless sign-in to the portal: a one-time code by email or SMS.
 
 The answer to "send me a code" is the same whether or not the address is known, so the form
-cannot be used to find out who is a customer. Codes expire (`otp_ttl_seconds`), allow
-`otp_max_attempts` tries, and at most `otp_max_per_hour` are sent per customer.
+cannot be used to find out who is a customer (the ticket cookie names the address typed,
+never the customer). A code goes only to the customer who proved the address, or to the
+only one who has it (see `_holder`); entering it proves the address. Codes expire
+(`otp_ttl_seconds`), allow `otp_max_attempts` tries, and at most `otp_max_per_hour` are sent
+per customer.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from firstmile.auth import sessions as web_sessions
 from firstmile.customers import events as customer_events
 from firstmile.customers import repository as customers_repository
 from firstmile.customers.models import Channel, ContactKind
-from firstmile.customers.service import validation
+from firstmile.customers.service import validation, verification
 from firstmile.eventlog import repository as eventlog_repository
 from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.events import PORTAL_FIRST_LOGIN
@@ -69,11 +72,30 @@ def _identify(db: Db, identifier: str, region: str) -> tuple[str | None, Channel
             value, _type = validation.phone(text, region=region, field="identifier")
     except FirstmileError:
         return None, channel, ""
-    found = customers_repository.customers_with_contact(db, kind, value)
-    if not found and kind == ContactKind.EMAIL and value != value.lower():
+    found = _holder(db, kind, value)
+    if found is None and kind == ContactKind.EMAIL and value != value.lower():
         value = value.lower()  # as most people type and store addresses
-        found = customers_repository.customers_with_contact(db, kind, value)
-    return (found[0] if found else None), channel, value
+        found = _holder(db, kind, value)
+    return found, channel, value
+
+
+def _holder(db: Db, kind: ContactKind, value: str) -> str | None:
+    """The customer a code sent to this address signs in: the one who verified it (the most
+    recently verified, should several have: each proved the same person holds the address);
+    with nobody verified, the only customer who has it; nobody when several have it
+    unverified, as anyone may type anyone's address into a sign-up form: a code must never
+    open one customer's account to another who reads the first one's mail."""
+    holders = customers_repository.contact_holders(db, kind, value)
+    if not holders:
+        return None
+    customer_id, verified_at = holders[0]
+    if verified_at is not None or len(holders) == 1:
+        return customer_id
+    return None
+
+
+def _kind(channel: str) -> ContactKind:
+    return ContactKind.EMAIL if channel == Channel.EMAIL else ContactKind.PHONE
 
 
 @router.get("/portal/login", response_class=HTMLResponse)
@@ -105,8 +127,10 @@ def send_code(
     if customer_id is not None:
         _send(db, customer_id, channel, address)
     settings = current_settings()
+    # The ticket names the address typed, not the customer: it looks the same for an
+    # address nobody has (the code's customer is found again from it).
     ticket = kit_secrets.signed_token(
-        settings, "portal-login", f"{customer_id or '-'}|{channel}|{int(utcnow().timestamp())}"
+        settings, "portal-login", f"{channel}|{int(utcnow().timestamp())}|{address}"
     )
     set_cookie(request, TICKET_COOKIE, ticket, max_age=settings.otp_ttl_seconds)
     return render(
@@ -146,14 +170,17 @@ def _send(db: Db, customer_id: str, channel: Channel, address: str) -> None:
         )
 
 
-def _ticket(request: Request) -> tuple[str | None, str]:
+def _ticket(request: Request, db: Db) -> tuple[str | None, str, str]:
+    """(the customer the code was sent to or None, channel, address) of the ticket."""
     value = kit_secrets.value_of(
         current_settings(), "portal-login", request.cookies.get(TICKET_COOKIE, "")
     )
-    if value is None:
-        return None, ""
-    customer_id, channel, _issued = value.split("|", 2)
-    return (None if customer_id == "-" else customer_id), channel
+    if value is None or value.count("|") < 2:
+        return None, "", ""
+    channel, _issued, address = value.split("|", 2)
+    if channel not in (Channel.EMAIL, Channel.SMS) or not address:
+        return None, channel, ""
+    return _holder(db, _kind(channel), address), channel, address
 
 
 @router.post("/portal/login/code", response_class=HTMLResponse)
@@ -164,7 +191,7 @@ def enter_code(
     next: Annotated[str, Form(max_length=500)] = "/portal",
 ) -> Response:
     _ = translator(request.state.locale)
-    customer_id, channel = _ticket(request)
+    customer_id, channel, address = _ticket(request, db)
     context = {"next": _safe_next(next), "channel": channel}
     if customer_id is None:
         if request.cookies.get(TICKET_COOKIE) is None:
@@ -181,6 +208,11 @@ def enter_code(
         return render(
             request, "portal/login_code.html", context | {"errors": errors}, status=exc.status_code
         )
+    # The code reached the address: it is the customer's, proven.
+    customer = customers_repository.find(db, customer_id)
+    if customer is not None:
+        actor = customer_actor(customer)
+        verification.verified_by_sign_in(db, customer_id, _kind(channel), address, actor=actor)
     sign_in(request, db, customer_id, method=f"{channel}_code")
     return redirect(request, _safe_next(next))
 
