@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.auth import staff as staff_service
 from firstmile.auth.models import StaffUser
+from firstmile.auth.scopes import SYSTEM
 from firstmile.customers.models import Customer
 from firstmile.eventlog.models import Event
 from firstmile.kit import time as clock
@@ -200,13 +202,56 @@ def test_wrong_password_counts_and_locks(
             via="/backoffice/login",
         )
         assert 'action="/backoffice/login/totp"' not in page.text
-    locked = post_form(
+
+    def right_password() -> str:
+        return post_form(
+            client,
+            "/backoffice/login",
+            {"email": made.user.email, "password": made.password},
+            via="/backoffice/login",
+        ).text
+
+    unknown = post_form(
         client,
         "/backoffice/login",
-        {"email": made.user.email, "password": made.password},
+        {"email": "nobody@example.com", "password": made.password},
         via="/backoffice/login",
     )
-    assert locked.status_code == 429
+    locked = right_password()  # while locked, even the right password gets the same page
+    assert 'action="/backoffice/login/totp"' not in locked
+    assert _without_tokens(locked, made.user.email) == _without_tokens(
+        unknown.text, "nobody@example.com"
+    )
+    clock.travel(timedelta(minutes=16))
+    assert 'action="/backoffice/login/totp"' in right_password()
+
+
+def _without_tokens(page: str, email: str) -> str:
+    """The page without what differs by request: its CSRF token and the email typed."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", page).replace(email, "EMAIL")
+
+
+def test_a_disabled_staff_account_answers_as_an_unknown_email(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    made = make_staff(sessions, role="agent")
+    with sessions() as db:
+        staff_service.deactivate_staff(db, made.user.id, actor=SYSTEM)
+        db.commit()
+    client.cookies.clear()
+    pages = [
+        post_form(
+            client,
+            "/backoffice/login",
+            {"email": email, "password": made.password},
+            via="/backoffice/login",
+        )
+        for email in (made.user.email, "nobody@example.com")
+    ]
+    assert [p.status_code for p in pages] == [200, 200]
+    assert _without_tokens(pages[0].text, made.user.email) == _without_tokens(
+        pages[1].text, "nobody@example.com"
+    )
 
 
 def test_a_pending_staff_session_opens_no_page(

@@ -20,9 +20,13 @@ STAFF_LOGGED_IN = declare(
 )
 STAFF_LOGIN_FAILED = declare(
     "staff.login_failed",
-    "A back-office sign-in failed (wrong password or code); repeated failures lock the user.",
+    "A back-office sign-in failed (wrong password or code, or the user is disabled or "
+    "locked); repeated wrong passwords or codes lock the user.",
     subject="staff_user",
-    payload={"step": "password or totp", "locked": "whether the user is now locked"},
+    payload={
+        "step": "password, totp, disabled or locked",
+        "locked": "whether the user is now locked",
+    },
 )
 STAFF_DEACTIVATED = declare(
     "staff.deactivated",

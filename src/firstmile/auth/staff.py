@@ -176,17 +176,40 @@ def _fail(db: Session, user: StaffUser, step: str) -> None:
 
 
 def check_password(db: Session, email: str, password: str) -> StaffUser | None:
-    """The user when the password is right; None otherwise (a failure is counted and kept:
-    the caller commits it, as the sign-in answer is a normal page, not an error)."""
+    """The user when the password is right and the account usable; None otherwise, the
+    same answer for an unknown email, a disabled account, a locked one and a wrong password,
+    with the same work (no answer or timing tells which emails are staff's). A wrong
+    password is counted and kept (the caller commits it: the sign-in answer is a normal
+    page, not an error); while locked, the password is not even compared, so guessing on
+    learns nothing until the lock ends."""
     user = find_by_email(db, email)
     if user is None:
         hash_password(password)  # the same work as a real check: no timing oracle for emails
         return None
-    _check_usable(user)
+    refused = _unusable(user)
+    if refused is not None:
+        hash_password(password)
+        events.record(
+            db,
+            STAFF_LOGIN_FAILED,
+            actor=f"staff:{user.id}",
+            subject_id=user.id,
+            payload={"step": refused, "locked": refused == "locked"},
+        )
+        return None
     if not password_matches(password, user.password_hash):
         _fail(db, user, "password")
         return None
     return user
+
+
+def _unusable(user: StaffUser) -> str | None:
+    """Why the account cannot sign in now ("disabled", "locked"), or None."""
+    if not user.active:
+        return "disabled"
+    if user.locked_until is not None and user.locked_until > utcnow():
+        return "locked"
+    return None
 
 
 def check_totp(db: Session, user: StaffUser, code: str) -> bool:
