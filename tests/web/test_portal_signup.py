@@ -122,6 +122,38 @@ def _code_form(page: str, code: str) -> dict[str, str]:
     return {"medium_id": found.group(1), "code": code}
 
 
+def test_one_address_registers_a_few_customers_a_day_and_one_browser_a_few_an_hour(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    """Each sign-up creates a customer and sends a code to the address typed: the same
+    email (however spelt) takes PER_CONTACT_PER_DAY sign-ups; one browser address takes
+    PER_BROWSER_ADDRESS_PER_HOUR, whatever the addresses."""
+    from firstmile.web.portal.limits import PER_BROWSER_ADDRESS_PER_HOUR, PER_CONTACT_PER_DAY
+
+    spellings = [
+        "victim@example.com",
+        " Victim@Example.com",
+        "VICTIM@example.com",
+        "victim@example.com",
+    ]
+    answers = []
+    for i, email in enumerate(spellings[: PER_CONTACT_PER_DAY + 1]):
+        client.cookies.clear()
+        answers.append(_sign_up(client, person_form(email=email, phone=f"+420 601 000 {i:03d}")))
+    assert [a.status_code for a in answers] == [303] * PER_CONTACT_PER_DAY + [429]
+    with sessions() as db:
+        assert _count(db, Customer) == PER_CONTACT_PER_DAY
+    for i in range(PER_CONTACT_PER_DAY, PER_BROWSER_ADDRESS_PER_HOUR):
+        client.cookies.clear()
+        form = person_form(email=f"n{i}@example.com", phone=f"+420 601 000 {i:03d}")
+        assert _sign_up(client, form).status_code == 303
+    client.cookies.clear()
+    refused = _sign_up(client, person_form(email="last@example.com", phone="+420 601 000 999"))
+    assert refused.status_code == 429
+    with sessions() as db:
+        assert _count(db, Customer) == PER_BROWSER_ADDRESS_PER_HOUR
+
+
 def test_a_new_code_can_be_asked_for(client: TestClient, sessions: sessionmaker[Session]) -> None:
     assert _sign_up(client, person_form()).status_code == 303
     page = client.get("/portal/verify")
@@ -366,3 +398,19 @@ def test_another_customer_cannot_see_or_change_a_booking(
     assert refused.status_code == 404
     with sessions() as db:
         assert db.get_one(Booking, booking_id).status == BookingStatus.BOOKED
+
+
+def test_registration_appointments_count_against_the_same_limits(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    from firstmile.web.portal.limits import PER_CONTACT_PER_DAY
+
+    slots = _slots(sessions, PER_CONTACT_PER_DAY + 1)
+    answers = []
+    for slot_id in slots:
+        client.cookies.clear()
+        form = _booking_form(slot_id, email="Jan.Dvorak@example.com")
+        answers.append(post_form(client, "/portal/appointment", form, via="/portal/appointment"))
+    assert [a.status_code for a in answers] == [303] * PER_CONTACT_PER_DAY + [429]
+    with sessions() as db:
+        assert _count(db, Booking) == PER_CONTACT_PER_DAY

@@ -42,6 +42,7 @@ from firstmile.web.pages import (
     session_of,
     translator,
 )
+from firstmile.web.portal import limits
 from firstmile.web.portal.login import sign_in
 from firstmile.web.portal.signup import (
     SIGNUP_ACTOR,
@@ -260,8 +261,9 @@ def _book(
             note=note,
         )
         return booking.id
-    meta = packs.current_meta(db)
     contacts = _contacts(values)
+    limits.count_registration(request, db, [value for _kind, value in contacts])
+    meta = packs.current_meta(db)
     channels = ["sms" if kind == "phone" else "email" for kind, _value in contacts]
     body = {
         "customer": {

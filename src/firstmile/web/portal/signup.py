@@ -43,6 +43,7 @@ from firstmile.web.pages import (
     session_of,
     translator,
 )
+from firstmile.web.portal import limits
 from firstmile.web.portal.login import sign_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -349,6 +350,7 @@ def signup(request: Request, db: Db, form: PostedForm) -> Response:
     errors = _checks(entry, _)
     if errors:
         return _form_page(request, entry, errors, status=422)
+    limits.count_registration(request, db, [entry.values["email"], entry.values["phone"]])
     meta = packs.current_meta(db)
     plan = _plan(entry, meta.country, meta.timezone)
     try:
