@@ -44,3 +44,34 @@ def test_outbox_prints_the_simulated_deliveries(db: Session, run_jobs: RunJobs) 
 def test_outbox_of_unknown_customer_fails() -> None:
     result = CliRunner().invoke(app, ["messaging", "outbox", "nope"])
     assert result.exit_code == 1
+
+
+@pytest.mark.usefixtures("env")
+def test_outbox_finds_the_newest_deliveries_by_address_or_to_anyone(
+    db: Session, run_jobs: RunJobs
+) -> None:
+    """A newcomer who just signed up knows their address, not their customer id."""
+    message_template(db, "contact_verification")
+    for i, name in enumerate(("eva", "jan")):
+        person = customer(db, language="en")
+        service.send(
+            db,
+            customer_id=person.id,
+            purpose="contact_verification",
+            channel="email",
+            recipient=f"{name}@example.com",
+            data={"code": f"31415{i}"},
+            idempotency_key=f"cli-{name}",
+            actor=SYSTEM,
+        )
+    db.commit()
+    run_jobs()
+
+    def codes(*args: str) -> list[str]:
+        result = CliRunner().invoke(app, ["messaging", "outbox", *args])
+        assert result.exit_code == 0, result.output
+        return [d["body_text"][-7:-1] for d in json.loads(result.output)["deliveries"]]
+
+    assert codes("Eva@Example.com") == ["314150"]
+    assert sorted(codes()) == ["314150", "314151"]
+    assert codes("nobody@example.com") == []

@@ -11,10 +11,16 @@ app = typer.Typer(help="Customer messages.", no_args_is_help=True)
 
 @app.command("outbox")
 def outbox(
-    customer_id: Annotated[str, typer.Argument(help="The customer's id.")],
+    who: Annotated[
+        str | None,
+        typer.Argument(
+            help="An email address, a phone number or a customer's id (default: anyone)."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="Newest first.")] = 20,
 ) -> None:
-    """Print the simulator's deliveries to a customer as one JSON object (codes included)."""
+    """Print the simulator's newest deliveries as one JSON object (codes included): to
+    anyone, to an email address or phone number, or to a customer."""
     from firstmile.kit.db import make_engine, make_sessionmaker
     from firstmile.kit.errors import NotFound
     from firstmile.kit.settings import load_settings
@@ -24,7 +30,7 @@ def outbox(
     engine = make_engine(load_settings().database_url)
     try:
         with make_sessionmaker(engine)() as db:
-            deliveries = service.simulated_deliveries(db, customer_id, limit=limit)
+            deliveries = service.simulated_outbox(db, who, limit=limit)
             body = OutboxRead.model_validate({"deliveries": deliveries}, from_attributes=True)
     except NotFound as exc:
         typer.echo(exc.message, err=True)

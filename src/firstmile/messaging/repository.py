@@ -85,6 +85,18 @@ def simulated_for_customer(
     )
 
 
+def simulated_latest(
+    db: Session, *, recipients: Iterable[str] = (), limit: int = 100
+) -> list[SimulatedDelivery]:
+    """The simulator's newest deliveries: to any of these addresses, or to anyone."""
+    query = select(SimulatedDelivery)
+    wanted = sorted(set(recipients))
+    if wanted:
+        query = query.where(SimulatedDelivery.recipient.in_(wanted))
+    order = (SimulatedDelivery.delivered_at.desc(), SimulatedDelivery.id)
+    return list(db.scalars(query.order_by(*order).limit(limit)))
+
+
 def delivery_job(db: Session, key: str) -> Job | None:
     return db.scalar(select(Job).where(Job.key == key))
 

@@ -19,6 +19,7 @@ from firstmile.auth.scopes import Actor
 from firstmile.customers import repository as customers_repository
 from firstmile.customers import service as customers_service
 from firstmile.customers.models import Customer
+from firstmile.customers.service import validation
 from firstmile.kit.db import Session, new_id
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.settings import current as current_settings
@@ -413,3 +414,23 @@ def simulated_deliveries(
     if customers_repository.find(db, customer_id) is None:
         raise NotFound("customer", customer_id)
     return repo.simulated_for_customer(db, customer_id, limit=limit)
+
+
+def simulated_outbox(db: Session, who: str | None, *, limit: int = 100) -> list[SimulatedDelivery]:
+    """The simulator's newest deliveries (demo and tests): to anyone (`who` None), to an
+    email address or phone number as typed (normalised as contacts are), or to a customer
+    by id (NotFound for an unknown id)."""
+    if who is None:
+        return repo.simulated_latest(db, limit=limit)
+    text = who.strip()
+    if "@" in text:
+        addresses = {text, text.lower()}
+    elif text.startswith("+") or text[:1].isdigit():
+        region = packs.current_meta(db).country
+        try:
+            addresses = {validation.phone(text, region=region, field="who")[0]}
+        except InvalidInput:
+            addresses = {text}
+    else:
+        return simulated_deliveries(db, text, limit=limit)
+    return repo.simulated_latest(db, recipients=addresses, limit=limit)
