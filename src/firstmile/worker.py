@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firstmile.journeys import runner as journeys
 from firstmile.kit import jobs
 from firstmile.kit import settings as settings_module
+from firstmile.kit.db import described
 from firstmile.kit.registry import load_job_handlers
 from firstmile.messaging.channels import adapters
 
@@ -62,7 +63,7 @@ def run_forever(
         try:
             ran = run_once(sessions, batch_size=batch_size)
         except OperationalError as exc:
-            log.warning("worker batch failed, retrying: %s", exc.orig)
+            log.warning("worker batch failed, retrying: %s", described(exc))
             ran = 0
         if ran == 0:
             stop.wait(poll_seconds)

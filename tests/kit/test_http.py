@@ -116,3 +116,34 @@ def test_nul_characters_are_refused_naming_the_field(
     assert nested.json()["error"]["field"] == "accounts.0.name"
     query = client.get("/api/customers/x%00y", headers=admin)
     assert (query.status_code, query.json()["error"]["field"]) == (422, "path.customer_id")
+
+
+def test_a_database_error_is_described_without_the_values_it_refused(db: Session) -> None:
+    """A unique clash's message (PostgreSQL's DETAIL) and the statement's parameters name
+    the values: logs and jobs' last errors get the rule, not the personal data."""
+    from sqlalchemy.exc import IntegrityError
+
+    from firstmile.kit.db import described
+    from firstmile.kit.idempotency import IdempotencyRecord
+
+    def record() -> IdempotencyRecord:
+        return IdempotencyRecord(
+            actor="customer:eva",
+            key="eva.novakova@example.com",
+            request_hash="h",
+            status_code=201,
+            body=b"{}",
+            media_type="application/json",
+        )
+
+    db.add(record())
+    db.flush()
+    db.add(record())
+    with pytest.raises(IntegrityError) as caught:
+        db.flush()
+    db.rollback()
+    text = described(caught.value)
+    assert text.startswith("IntegrityError: ")
+    assert "idempotency_records" in text or "sqlstate 23505" in text
+    assert "eva" not in text
+    assert "eva" not in str(caught.value).split("[SQL:")[1]  # parameters hidden

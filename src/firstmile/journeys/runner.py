@@ -32,7 +32,7 @@ from firstmile.journeys.definition import JourneyFile, ReentryAfter, compile_jou
 from firstmile.journeys.events import RECORD_TYPES
 from firstmile.journeys.models import Journey, JourneyInbox, JourneyInstance, JourneyVersion
 from firstmile.kit import jobs
-from firstmile.kit.db import Session, serialize_on, skip_locked
+from firstmile.kit.db import Session, described, serialize_on, skip_locked
 from firstmile.kit.errors import FirstmileError
 from firstmile.kit.time import utcnow
 
@@ -444,9 +444,9 @@ def carry_out(
 def _failed_attempt(db: Session, instance: JourneyInstance, exc: Exception, now: datetime) -> None:
     """Retry with backoff; after MAX_ATTEMPTS the instance fails where it is (an agent can
     move it on). The failure is recorded; the inbox is kept for the retry."""
-    log.warning("journey instance %s failed: %s", instance.id, exc)
+    instance.last_error = described(exc)[:2000]
+    log.warning("journey instance %s failed: %s", instance.id, instance.last_error)
     instance.attempts += 1
-    instance.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     if instance.attempts < MAX_ATTEMPTS:
         instance.due_at = now + jobs.backoff(instance.attempts)
         return

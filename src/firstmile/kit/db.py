@@ -22,6 +22,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.orm import Session as Session
 from sqlalchemy.types import TypeDecorator
@@ -100,7 +101,9 @@ def make_engine(url: str, *, pool_size: int = 20, pre_ping: bool = True) -> Engi
     round trip per transaction); without it a connection the server dropped fails its
     request once, SQLAlchemy then discards the whole pool, and the next request reconnects."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own BEGIN is deferred; take the write lock at BEGIN so two writers
         # queue on busy_timeout instead of failing with "database is locked" on upgrade.
@@ -112,7 +115,30 @@ def make_engine(url: str, *, pool_size: int = 20, pre_ping: bool = True) -> Engi
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,  # below common idle-connection limits of proxies and firewalls
+        hide_parameters=True,  # errors and logs never show the values (personal data)
     )
+
+
+def described(exc: BaseException) -> str:
+    """The exception as a log line or a job's last error may hold it: without the values a
+    database error carries. PostgreSQL's message and DETAIL name them (a unique clash's
+    key, an unparsable value); the engines hide statements' parameters
+    (`hide_parameters`). What is kept, the SQLSTATE and the constraint, table and column,
+    says which rule refused; personal data stays out of logs and job rows."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        orig = exc.orig
+        diag = getattr(orig, "diag", None)
+        if diag is None:  # SQLite's messages name constraints and columns, not values
+            return f"{type(exc).__name__}: {orig}"
+        named = {
+            "sqlstate": getattr(orig, "sqlstate", None),
+            "constraint": diag.constraint_name,
+            "table": diag.table_name,
+            "column": diag.column_name,
+        }
+        where = ", ".join(f"{k} {v}" for k, v in named.items() if v)
+        return f"{type(exc).__name__}: {type(orig).__name__} ({where})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

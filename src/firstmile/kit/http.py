@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from firstmile.auth import service as auth_service
 from firstmile.auth.scopes import Actor, Scope
 from firstmile.kit import idempotency
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, described
 from firstmile.kit.errors import (
     Conflict,
     FirstmileError,
@@ -108,11 +108,11 @@ async def _run(
         await run_in_threadpool(db.commit)
     except IntegrityError as exc:
         await run_in_threadpool(db.rollback)
-        log.info("commit conflict: %s", exc.orig)
+        log.info("commit conflict: %s", described(exc))
         return _error_response(Conflict("the change clashes with a concurrent change; retry"))
     except OperationalError as exc:
         await run_in_threadpool(db.rollback)
-        log.warning("commit failed: %s", exc.orig)
+        log.warning("commit failed: %s", described(exc))
         return _error_response(Unavailable("the database could not store the change; retry"))
     return response
 
@@ -255,18 +255,18 @@ def install_error_handlers(
     @app.exception_handler(IntegrityError)
     async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         # A unique or foreign-key clash found at flush time: a concurrent change won the race.
-        log.info("integrity error: %s", exc.orig)
+        log.info("integrity error: %s", described(exc))
         return _error_response(Conflict("the change clashes with existing data; retry"))
 
     @app.exception_handler(DataError)
     async def data_error(_request: Request, exc: DataError) -> JSONResponse:
         # A value the database refuses (out of range, a character it cannot store).
-        log.info("data error: %s", exc.orig)
+        log.info("data error: %s", described(exc))
         return _error_response(InvalidInput("a value cannot be stored: out of range or malformed"))
 
     @app.exception_handler(OperationalError)
     async def operational_error(_request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database error: %s", exc.orig)
+        log.warning("database error: %s", described(exc))
         return _error_response(Unavailable("the database is unavailable; retry"))
 
     @app.exception_handler(Exception)

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from firstmile.kit.db import Base, IdMixin, Session, new_id, skip_locked
+from firstmile.kit.db import Base, IdMixin, Session, described, new_id, skip_locked
 from firstmile.kit.time import utcnow
 
 log = logging.getLogger("firstmile.jobs")
@@ -444,8 +444,8 @@ def running(db: Session) -> Job | None:
 def _failed(job: Job, exc: Exception) -> None:
     """Reschedule with backoff, or fail for good (permanent error, attempts used up)."""
     permanent = isinstance(exc, PermanentJobError) or job.attempts >= job.max_attempts
-    log.warning("job %s (%s) attempt %d failed: %s", job.id, job.kind, job.attempts, exc)
-    job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    job.last_error = described(exc)[:2000]
+    log.warning("job %s (%s) attempt %d failed: %s", job.id, job.kind, job.attempts, job.last_error)
     if permanent:
         job.status, job.finished_at = JobStatus.FAILED, utcnow()
     else:
