@@ -32,6 +32,7 @@ from firstmile.messaging.channels.push import vapid
 from firstmile.messaging.models import Channel, Message, MessageStatus
 from tests.conftest import RunJobs
 from tests.factories.messaging import customer, message_template
+from tests.messaging.dns import Resolver, fake_dns
 
 Headers = dict[str, str]
 HELLO = {"en": {"subject": "Your router ships today", "body": "Tap to follow it, {{ name }}."}}
@@ -73,6 +74,7 @@ class PushService:
     status: int = 201
     received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     by_path: dict[str, int] = field(default_factory=dict)  # statuses for some endpoints
+    locations: dict[str, str] = field(default_factory=dict)  # Location headers for some
     connections: int = 0  # TCP connections accepted (HTTP/1.1 keeps them alive)
 
 
@@ -91,7 +93,8 @@ def push_service(state: PushService) -> Iterator[str]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.received.append((self.path, headers, body))
             self.send_response(state.by_path.get(self.path, state.status))
-            self.send_header("Location", f"http://push.local/m/{len(state.received)}")
+            location = f"http://push.local/m/{len(state.received)}"
+            self.send_header("Location", state.locations.get(self.path, location))
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -110,13 +113,28 @@ def push_service(state: PushService) -> Iterator[str]:
 
 @pytest.fixture
 def webpush_settings(settings: Settings) -> Iterator[Settings]:
+    """Web push to the local push service: plain http, on the loopback address."""
     configure(
         settings.model_copy(
-            update={"messaging_push_adapter": "webpush", "webpush_allow_http_endpoints": True}
+            update={
+                "messaging_push_adapter": "webpush",
+                "webpush_allow_http_endpoints": True,
+                "webpush_allow_private_addresses": True,
+                "messaging_push_hosts": ["127.0.0.1"],
+            }
         )
     )
     yield current()
     configure(settings)
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Resolver:
+    """Firefox's and Chrome's push services resolve to public addresses (no internet here)."""
+    resolver = fake_dns(monkeypatch)
+    resolver.answer("updates.push.services.mozilla.com", "34.107.221.82")
+    resolver.answer("fcm.googleapis.com", "142.250.185.10")
+    return resolver
 
 
 def _verify_vapid(authorization: str, audience: str, settings: Settings) -> dict[str, Any]:
@@ -325,10 +343,16 @@ def test_a_subscription_found_gone_stays_revoked_when_the_push_is_retried(
     ],
 )
 def test_bad_subscriptions_are_refused(
-    db: Session, client: TestClient, agent: Headers, change: dict[str, Any], field: str
+    db: Session,
+    client: TestClient,
+    agent: Headers,
+    dns: Resolver,
+    change: dict[str, Any],
+    field: str,
 ) -> None:
     eva = customer(db)
-    body = {"endpoint": "https://push.example/sub/1", "keys": Browser().keys(), **change}
+    endpoint = "https://fcm.googleapis.com/fcm/send/1"
+    body = {"endpoint": endpoint, "keys": Browser().keys(), **change}
     answer = client.post(f"/api/customers/{eva.id}/push-subscriptions", json=body, headers=agent)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["field"] == field
@@ -343,12 +367,12 @@ def test_the_public_key_is_published_for_browsers(
 
 
 def test_unsubscribing_makes_push_unavailable(
-    db: Session, client: TestClient, agent: Headers
+    db: Session, client: TestClient, agent: Headers, dns: Resolver
 ) -> None:
     eva = customer(db)
     made = client.post(
         f"/api/customers/{eva.id}/push-subscriptions",
-        json={"endpoint": "https://push.example/sub/2", "keys": Browser().keys()},
+        json={"endpoint": "https://fcm.googleapis.com/fcm/send/2", "keys": Browser().keys()},
         headers=agent,
     ).json()
     url = f"/api/customers/{eva.id}/push-subscriptions/{made['id']}"

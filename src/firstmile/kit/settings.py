@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The push services of the browsers in use: Chrome and the other Chromium browsers (FCM),
+# Firefox (autopush), Edge (WNS), Safari (Apple). What their subscriptions' endpoints
+# start with: https://fcm.googleapis.com/fcm/send/..., https://updates.push.services.
+# mozilla.com/wpush/v2/..., https://wns2-par02p.notify.windows.com/w/?token=...,
+# https://web.push.apple.com/...
+PUSH_SERVICES = (
+    "fcm.googleapis.com",
+    "*.push.services.mozilla.com",
+    "*.notify.windows.com",
+    "web.push.apple.com",
+)
 
 
 class Settings(BaseSettings):
@@ -82,6 +95,15 @@ class Settings(BaseSettings):
     webpush_timeout_seconds: float = 10.0
     # Push services are https; http endpoints only for local testing.
     webpush_allow_http_endpoints: bool = False
+    # The push services a subscription's endpoint may name: host names, "*.example.com" for
+    # any name under example.com; comma-separated or a JSON list; empty: any public host.
+    messaging_push_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(PUSH_SERVICES)
+    )
+    # Push endpoints may resolve to loopback and private addresses: only for tests and a
+    # local push service, with messaging_push_hosts naming it. Off, an agent could make the
+    # worker post to the operator's own network.
+    webpush_allow_private_addresses: bool = False
     smtp_host: str = "localhost"
     smtp_port: int = 587
     smtp_starttls: bool = True
@@ -117,6 +139,16 @@ class Settings(BaseSettings):
     # The Secure flag on cookies: None follows base_url (https -> Secure).
     web_cookie_secure: bool | None = None
     log_level: str = "INFO"
+
+    @field_validator("messaging_push_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [host.strip() for host in text.split(",") if host.strip()]
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,6 +4,11 @@ The portal (or the operator's app) subscribes with the application server key fr
 `GET /api/messaging/push/key` and posts the PushSubscription it got (endpoint, p256dh and
 auth keys). One endpoint belongs to one browser: posting it again updates it, for the
 customer signed in now. Routing sends push only to customers with a live subscription.
+
+The worker posts to the endpoint, so it must be a push service's: one of
+`messaging_push_hosts` (the browsers' push services) whose name resolves only to public
+addresses. Otherwise a caller could make the worker post into the operator's own network.
+The channel checks the addresses again before each push (see channels/push/webpush.py).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from urllib.parse import urlsplit
 from firstmile.auth.scopes import Actor
 from firstmile.customers import repository as customers_repository
 from firstmile.eventlog import service as eventlog_service
+from firstmile.kit import outbound
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.settings import current as current_settings
@@ -90,10 +96,27 @@ def subscriptions_of(db: Session, customer_id: str) -> list[PushSubscription]:
 
 
 def _check_endpoint(endpoint: str) -> None:
-    parts = urlsplit(endpoint)
-    allowed = ("https", "http") if current_settings().webpush_allow_http_endpoints else ("https",)
-    if parts.scheme not in allowed or not parts.netloc or len(endpoint) > 1000:
+    settings = current_settings()
+    try:
+        parts = urlsplit(endpoint)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        raise InvalidInput("must be the push service's https URL", field="endpoint") from None
+    allowed = ("https", "http") if settings.webpush_allow_http_endpoints else ("https",)
+    # No credentials, spaces or backslashes: URL parsers read such URLs differently, and the
+    # host checked here must be the one the worker connects to.
+    odd = "@" in parts.netloc or "\\" in endpoint or not endpoint.isprintable() or " " in endpoint
+    if parts.scheme not in allowed or not parts.hostname or odd or len(endpoint) > 1000:
         raise InvalidInput("must be the push service's https URL", field="endpoint")
+    if not outbound.host_allowed(parts.hostname, settings.messaging_push_hosts):
+        raise InvalidInput(
+            "must be the URL of a push service this installation sends to", field="endpoint"
+        )
+    try:
+        outbound.check_url(endpoint, allow_private=settings.webpush_allow_private_addresses)
+    except outbound.Refused as exc:
+        raise InvalidInput(
+            f"must be a public push service's URL: {exc.reason}", field="endpoint"
+        ) from None
 
 
 def _b64(value: str, field: str) -> bytes:
