@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     web_session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
     # The Secure flag on cookies: None follows base_url (https -> Secure).
     web_cookie_secure: bool | None = None
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
+    # or networks, comma-separated; "*" for any): behind a load balancer, the client's own
+    # address is what the sign-in and sign-up limits count and sessions record.
+    forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
 
     @field_validator("messaging_push_hosts", mode="before")
