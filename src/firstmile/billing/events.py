@@ -1,4 +1,5 @@
-"""Event types the billing domain records. Payloads never hold a full IBAN or a card number."""
+"""Event types the billing domain records. Payloads never hold a full IBAN, a card number,
+an email address or a name."""
 
 from firstmile.eventlog.catalogue import declare
 
@@ -16,9 +17,15 @@ BILLING_ACCOUNT_CREATED = declare(
 )
 BILLING_ACCOUNT_UPDATED = declare(
     "billing_account.updated",
-    "A billing account's cycle day, bill delivery or bill language changed.",
+    "A billing account's cycle day, bill delivery, bill email or bill language changed. "
+    "(v1 also held the old and new bill email.)",
     subject="billing_account",
-    payload={"changes": "changed field -> {'from': old value, 'to': new value}"},
+    payload={
+        "fields": "names of the changed fields",
+        "changes": "changed field -> {'from': old value, 'to': new value}, for every changed "
+        "field but the bill email, which is only named",
+    },
+    version=2,
 )
 PAYMENT_METHOD_ADDED = declare(
     "payment_method.added",
@@ -43,9 +50,11 @@ MANDATE_SIGNED = declare(
         "mandate_reference": "unique per creditor identifier",
         "creditor_id": "the operator's SEPA creditor identifier",
         "signed_on": "date of signature (ISO 8601)",
-        "signed_by": "who signed the mandate (the debtor or their representative)",
+        "signed_by_holder": "whether the account holder signed (false: a representative); "
+        "v1 held the signer's name as signed_by",
         "iban_masked": "the debtor's IBAN, masked",
     },
+    version=2,
 )
 PAYMENT_METHOD_REVOKED = declare(
     "payment_method.revoked",

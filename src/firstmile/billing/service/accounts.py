@@ -21,6 +21,10 @@ from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.i18n import SUPPORTED_LOCALES, is_supported, language_of
 from firstmile.packs import loader as packs
 
+# Named in `billing_account.updated`, never recorded with their values: the event log
+# keeps no personal data (an erasure could not take it back from every copy).
+PERSONAL_FIELDS = frozenset({"bill_email"})
+
 
 def get_billing_account(db: Session, billing_account_id: str) -> BillingAccount:
     account = repo.billing_account(db, billing_account_id)
@@ -109,13 +113,16 @@ def update_billing_account(
     if billing.status != BillingAccountStatus.ACTIVE:
         raise Conflict("the billing account is closed")
     wanted = _wanted_values(billing, data)
+    fields: list[str] = []
     changes: dict[str, Any] = {}
     for name, value in wanted.items():
         old = getattr(billing, name)
         if old != value:
-            changes[name] = {"from": str(old) if old is not None else None, "to": value}
+            fields.append(name)
+            if name not in PERSONAL_FIELDS:
+                changes[name] = {"from": str(old) if old is not None else None, "to": value}
             setattr(billing, name, value)
-    if not changes:
+    if not fields:
         return billing
     billing.updated_by = actor.ref
     db.flush()
@@ -125,7 +132,7 @@ def update_billing_account(
         actor=actor.ref,
         customer_id=billing.customer_id,
         subject_id=billing.id,
-        payload={"changes": changes},
+        payload={"fields": sorted(fields), "changes": changes},
     )
     return billing
 

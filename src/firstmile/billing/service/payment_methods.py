@@ -160,7 +160,8 @@ def _record_added(
             "mandate_reference": method.mandate_reference,
             "creditor_id": method.creditor_id,
             "signed_on": method.mandate_signed_on.isoformat(),
-            "signed_by": method.mandate_signed_by,
+            # whether, not who: the signer's name stays in the payment method alone
+            "signed_by_holder": method.mandate_signed_by == method.holder_name,
             "iban_masked": payload["iban_masked"],
         }
         eventlog_service.record(
