@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from firstmile.appointments.models import Booking, BookingStatus, Slot
 from firstmile.auth import sessions as web_sessions
 from firstmile.auth.models import WebSession
 from firstmile.auth.scopes import SYSTEM
@@ -254,6 +255,12 @@ def _nothing_left_outside_the_export(sessions: sessionmaker[Session], built: Bui
     """Rows the export cannot show in plain text: the PDF, stored answers, web sessions."""
     assert _leftovers(_stored_answers(sessions)) == []
     with sessions() as db:
+        # the appointment to come is cancelled, its place free for someone else
+        [booking] = db.scalars(select(Booking).where(Booking.customer_id == built.customer_id))
+        assert booking.status == BookingStatus.CANCELLED
+        slot = db.get(Slot, booking.slot_id)
+        assert slot is not None
+        assert slot.booked == 0
         contract = db.get(Contract, built.contract_id)
         assert contract is not None
         db.refresh(contract, ["unsigned_pdf"])

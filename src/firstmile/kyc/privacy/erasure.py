@@ -64,12 +64,29 @@ def _erase_personal_data(db: Session, customer_id: str, holds: Holds, actor: Act
     erased |= _erase_kyc(db, customer_id, holds)
     erased |= _erase_billing(db, customer_id, holds, actor)
     erased |= copies.erase_orders(db, customer_id, holds)
+    erased |= _cancel_appointments(db, customer_id, actor)
     erased |= copies.erase_notes(db, customer_id)
     erased |= copies.erase_traces(db, customer_id, needles)
     erased |= copies.erase_event_fields(db, customer_id)
     db.flush()
     db.expire_all()
     return erased
+
+
+def _cancel_appointments(db: Session, customer_id: str, actor: Actor) -> set[str]:
+    """Appointments still to come are cancelled, their places freed for others: nobody is
+    left to come to them (those begun or past keep their record, notes erased after)."""
+    from firstmile.appointments import service as appointments
+    from firstmile.appointments.models import BookingStatus
+
+    now, cancelled = utcnow(), False
+    for booking in appointments.bookings_for_customer(
+        db, customer_id, status=BookingStatus.BOOKED, limit=10_000
+    ):
+        if booking.slot.starts_at > now:
+            appointments.cancel(db, booking.id, actor=actor)
+            cancelled = True
+    return {"appointments to come (cancelled)"} if cancelled else set()
 
 
 def _erase_contacts_and_messages(db: Session, customer_id: str) -> set[str]:
