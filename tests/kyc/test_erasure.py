@@ -35,6 +35,7 @@ from firstmile.kyc import business
 from firstmile.kyc import service as kyc_service
 from firstmile.kyc.models import Verification, VerificationStatus
 from firstmile.orders import service as orders_service
+from firstmile.orders.models import Order, OrderStatus
 from tests.conftest import RunJobs
 from tests.factories import appointments as appointment_factories
 from tests.factories import catalog as catalog_factories
@@ -266,6 +267,9 @@ def _nothing_left_outside_the_export(sessions: sessionmaker[Session], built: Bui
         db.refresh(contract, ["unsigned_pdf"])
         assert contract.unsigned_pdf is None
         assert contract.status == ContractStatus.VOID  # it can no longer be signed
+        order = db.get(Order, contract.order_id)
+        assert order is not None
+        assert order.status == OrderStatus.CANCELLED  # nothing would ever complete it
         assert (
             db.scalars(select(WebSession).where(WebSession.subject_id == built.customer_id)).all()
             == []

@@ -63,6 +63,7 @@ def _erase_personal_data(db: Session, customer_id: str, holds: Holds, actor: Act
     erased |= _erase_journeys(db, customer_id)
     erased |= _erase_kyc(db, customer_id, holds)
     erased |= _erase_billing(db, customer_id, holds, actor)
+    erased |= _cancel_open_orders(db, customer_id, holds, actor)
     erased |= copies.erase_orders(db, customer_id, holds)
     erased |= _cancel_appointments(db, customer_id, actor)
     erased |= copies.erase_notes(db, customer_id)
@@ -71,6 +72,24 @@ def _erase_personal_data(db: Session, customer_id: str, holds: Holds, actor: Act
     db.flush()
     db.expire_all()
     return erased
+
+
+def _cancel_open_orders(db: Session, customer_id: str, holds: Holds, actor: Actor) -> set[str]:
+    """Orders still waiting for a signature are cancelled as the customer could cancel them
+    (their contracts are voided below): nothing would ever complete them."""
+    from firstmile.orders import service as orders
+    from firstmile.orders.models import Order, OrderStatus
+
+    waiting = db.scalars(
+        select(Order.id).where(
+            Order.customer_id == customer_id,
+            Order.status == OrderStatus.AWAITING_SIGNATURE,
+            Order.id.not_in(sorted(holds.orders)),
+        )
+    ).all()
+    for order_id in waiting:
+        orders.cancel_order(db, order_id, reason="personal data erased", actor=actor)
+    return {"orders waiting for a signature (cancelled)"} if waiting else set()
 
 
 def _cancel_appointments(db: Session, customer_id: str, actor: Actor) -> set[str]:
