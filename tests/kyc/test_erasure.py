@@ -34,6 +34,7 @@ from firstmile.kit.time import utcnow
 from firstmile.kyc import business
 from firstmile.kyc import service as kyc_service
 from firstmile.kyc.models import Verification, VerificationStatus
+from firstmile.kyc.screening.models import ScreenedSubject
 from firstmile.orders import service as orders_service
 from firstmile.orders.models import Order, OrderStatus
 from tests.conftest import RunJobs
@@ -288,6 +289,7 @@ def test_a_signed_contract_holds_its_billing_details_and_the_answer_says_so(
     with sessions() as db:
         db.execute(update(Contract).where(Contract.id == built.contract_id).values(status="signed"))
         db.commit()
+        assert db.scalars(select(ScreenedSubject)).all()  # screened at registration
     path = f"/api/customers/{built.customer_id}"
     erased = client.post(f"{path}/erasure", json={"reason": "ticket 10"}, headers=admin)
     assert erased.status_code == 200, erased.text
@@ -303,6 +305,8 @@ def test_a_signed_contract_holds_its_billing_details_and_the_answer_says_so(
         customer = db.get(Customer, built.customer_id)
         assert customer is not None
         assert customer.status == "closed"
+        # a closed customer is not screened again at the next list load
+        assert db.scalars(select(ScreenedSubject)).all() == []
     export = client.get(f"{path}/personal-data", headers=admin).json()
     timeline = client.get(f"{path}/timeline", params={"limit": 500}, headers=admin).json()
     text = json.dumps([export["tables"].get("events"), timeline], ensure_ascii=False)

@@ -156,6 +156,7 @@ def _erase_journeys(db: Session, customer_id: str) -> set[str]:
 
 def _erase_kyc(db: Session, customer_id: str, holds: Holds) -> set[str]:
     from firstmile.kyc.models import BusinessParty, KycDocument
+    from firstmile.kyc.screening.models import ScreenedSubject
 
     db.execute(
         update(KycDocument)
@@ -167,7 +168,10 @@ def _erase_kyc(db: Session, customer_id: str, holds: Holds) -> set[str]:
         .where(BusinessParty.customer_id == customer_id)
         .values(email=None, phone=None)
     )
-    erased = {"identity document images"}
+    # The names kept for re-screening at each list load: a closed customer is screened no
+    # more (the results and decisions so far stay with the held KYC records).
+    db.execute(delete(ScreenedSubject).where(ScreenedSubject.customer_id == customer_id))
+    erased = {"identity document images", "names kept for re-screening"}
     if holds.parties:
         erased.add("contacts of the persons behind the business")
     if holds.signed:
@@ -212,10 +216,9 @@ def _erase_verifications(db: Session, customer_id: str) -> None:
 
 
 def _erase_screening(db: Session, customer_id: str) -> None:
-    """The names screened (no longer re-screened at the next list load) and the hits' copies."""
-    from firstmile.kyc.screening.models import Hit, HitDecision, ScreenedSubject
+    """The hits' copies of the names screened, and the decisions' notes."""
+    from firstmile.kyc.screening.models import Hit, HitDecision
 
-    db.execute(delete(ScreenedSubject).where(ScreenedSubject.customer_id == customer_id))
     hits = select(Hit.id).where(Hit.customer_id == customer_id)
     db.execute(update(HitDecision).where(HitDecision.hit_id.in_(hits)).values(note=ERASED))
     db.execute(
