@@ -6,11 +6,11 @@ import logging
 import threading
 import time
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firstmile.journeys import runner as journeys
-from firstmile.kit import jobs
+from firstmile.kit import housekeeping, jobs
 from firstmile.kit import settings as settings_module
 from firstmile.kit.db import described
 from firstmile.kit.registry import load_job_handlers
@@ -36,6 +36,17 @@ def run_once(sessions: sessionmaker[Session], *, batch_size: int) -> int:
     return count
 
 
+def _queue_housekeeping(sessions: sessionmaker[Session]) -> bool:
+    """The daily clean-up queued (once: it queues its next run itself); True when done."""
+    with sessions() as db:
+        try:
+            housekeeping.schedule_next(db)
+            db.commit()
+        except IntegrityError:  # a worker starting with this one queued it first
+            db.rollback()
+    return True
+
+
 def run_until_idle(
     sessions: sessionmaker[Session], *, batch_size: int = 50, limit: int = 10_000
 ) -> int:
@@ -59,8 +70,10 @@ def run_forever(
     """Loop until `stop` is set; finishes the batch in hand first (graceful shutdown)."""
     load_job_handlers()
     log.info("worker started")
+    housekept = False
     while not stop.is_set():
         try:
+            housekept = housekept or _queue_housekeeping(sessions)
             ran = run_once(sessions, batch_size=batch_size)
         except OperationalError as exc:
             log.warning("worker batch failed, retrying: %s", described(exc))

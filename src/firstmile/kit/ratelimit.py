@@ -1,7 +1,8 @@
 """A sliding-window rate limit kept in the database, so it holds across web processes.
 
 One row per hit; a hit counts the rows of its key within the window and is refused past the
-limit. Rows older than the window are deleted by the next hit of the same key.
+limit. Rows older than the window are deleted by the next hit of the same key, and every
+row past the longest window by the daily housekeeping (kit/housekeeping.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from firstmile.kit.db import Base, IdMixin, Session
 from firstmile.kit.errors import TooManyRequests
 from firstmile.kit.time import utcnow
 
+# No limit counts over a longer window (housekeeping deletes older hits).
+LONGEST_WINDOW = timedelta(days=1)
+
 
 class RateLimitHit(IdMixin, Base):
     __tablename__ = "rate_limit_hits"
@@ -26,6 +30,8 @@ class RateLimitHit(IdMixin, Base):
 
 def hit(db: Session, key: str, *, limit: int, window_seconds: int) -> None:
     """Count one hit for `key`; TooManyRequests (with retry_after_seconds) past `limit`."""
+    if timedelta(seconds=window_seconds) > LONGEST_WINDOW:
+        raise ValueError(f"a rate limit's window is at most {LONGEST_WINDOW}")
     now = utcnow()
     since = now - timedelta(seconds=window_seconds)
     db.execute(delete(RateLimitHit).where(RateLimitHit.key == key, RateLimitHit.at < since))

@@ -16,6 +16,7 @@ TASK_MODULES = (
     "firstmile.messaging.tasks",
     "firstmile.journeys.tasks",
     "firstmile.kyc.tasks",
+    "firstmile.kit.housekeeping",
 )
 
 

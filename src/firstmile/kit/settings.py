@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # A worker stops taking jobs from its batch after this long, so due journey steps are
     # not held up behind a backlog of jobs (the rest of the batch stays queued).
     worker_job_budget_seconds: float = Field(default=0.5, gt=0, le=60)
+    # How long the answer to a request with an Idempotency-Key is kept to be replayed; a
+    # repeat after that runs again (the daily housekeeping deletes older answers).
+    idempotency_keep_hours: int = Field(default=72, ge=1, le=24 * 365)
     run_worker_in_process: bool = True
     # Contract sealing: a PKCS#12 file with the operator's certificate; empty = demo certificate.
     sealing_pkcs12_path: Path | None = None
