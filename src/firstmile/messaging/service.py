@@ -423,14 +423,13 @@ def simulated_outbox(db: Session, who: str | None, *, limit: int = 100) -> list[
     if who is None:
         return repo.simulated_latest(db, limit=limit)
     text = who.strip()
+    if customers_repository.find(db, text) is not None:
+        return repo.simulated_for_customer(db, text, limit=limit)
     if "@" in text:
-        addresses = {text, text.lower()}
-    elif text.startswith("+") or text[:1].isdigit():
+        return repo.simulated_latest(db, recipients={text, text.lower()}, limit=limit)
+    try:
         region = packs.current_meta(db).country
-        try:
-            addresses = {validation.phone(text, region=region, field="who")[0]}
-        except InvalidInput:
-            addresses = {text}
-    else:
-        return simulated_deliveries(db, text, limit=limit)
-    return repo.simulated_latest(db, recipients=addresses, limit=limit)
+        number, _type = validation.phone(text, region=region, field="who")
+    except InvalidInput:
+        raise NotFound("customer", text) from None  # neither an id, an address nor a number
+    return repo.simulated_latest(db, recipients={number}, limit=limit)
