@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import re
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from firstmile.contracts.document import render
+from firstmile.contracts.document import TABLES, Formats, per_unit, render
 from firstmile.packs import loader
 from tests.factories import contracts as factories
 
@@ -132,3 +133,30 @@ def test_a_character_no_guess_foresaw_makes_a_second_pass_with_every_font(
     snap = japanese(factories.snapshot())
     pdf = render(factories.contract_input(template, language="cs", snapshot=snap))
     assert "DroidSansFallback" in _fonts(pdf)
+
+
+@pytest.mark.parametrize(
+    ("lang", "per_mb"),
+    [
+        ("en", "per MB"),
+        ("ja", "1MBあたり"),
+        ("cs", "za MB"),
+        ("sv", "per MB"),
+        ("ar", "لكل ميغابايت"),
+    ],
+)
+def test_a_usage_rate_names_its_unit_in_the_contracts_language(
+    template: dict[str, Any], lang: str, per_mb: str
+) -> None:
+    data = factories.contract_input(template, language=lang)
+    labels = collections.defaultdict(str)
+    _header, rows, _widths, _numeric = TABLES["usage"](data, Formats(lang, "CZK"), labels, lang)
+    (price,) = (row[2] for row in rows)
+    assert price.endswith(f" {per_mb}")
+    assert "/ MB" not in price
+    assert per_unit("MB", lang) == per_mb  # the same words as the portal's price table
+
+
+def test_a_unit_without_a_label_is_still_printed() -> None:
+    assert per_unit("m³", "cs") == "/ m³"
+    assert per_unit(None, "cs") == ""

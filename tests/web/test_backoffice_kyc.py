@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +17,8 @@ from firstmile.kyc import service as kyc_service
 from firstmile.kyc.models import VerificationStatus
 from firstmile.kyc.screening import service as screening
 from firstmile.kyc.screening.models import HitStatus
+from firstmile.web.locale import Formats
+from firstmile.web.pages import translator
 from tests.factories import customers as customer_factories
 from tests.factories.web import csrf_of, post_form, sign_in_staff
 from tests.kyc.factories import td3
@@ -184,3 +188,31 @@ def test_a_screening_hit_is_marked_false_positive_with_a_reason(
     assert (decided.status, decided.decided_by) == (HitStatus.FALSE_POSITIVE, f"staff:{user.id}")
     again = post_form(client, path, {"decision": "confirm", "note": "on second look"}, via=case)
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "cs", "sv", "ar"])
+def test_a_case_names_its_checks_documents_and_audit_in_the_reviewers_language(
+    client: TestClient, sessions: sessionmaker[Session], telco: str, language: str
+) -> None:
+    _customer_id, case_id, document_id = _case_in_review(sessions)
+    sign_in_staff(client, sessions, role="agent")
+    client.get(f"/backoffice/kyc/documents/{document_id}")  # audited as document_viewed
+    page = client.get(f"/backoffice/kyc/{case_id}?lang={language}").text
+    _ = translator(language)
+    fmt = Formats(language)
+    for words in (
+        "Check digit of the date of birth",  # birth_date_check_digit
+        "Typed surname matches",  # matches_typed_surname
+        "Passport",  # the document type read from the zone
+        "Front of the document",  # the image's kind
+        "Image uploaded",
+        "Image viewed",
+        "Case opened",
+    ):
+        assert escape(_(words)) in page, words
+    for code in ("birth_date_check_digit", "matches_typed_surname", "document_viewed"):
+        assert f"<code>{code}</code>" not in page
+    assert f"<td>{fmt.date(date(1985, 3, 4))}</td>" in page  # typed and read, formatted
+    assert f"<dd>{fmt.date(date(2034, 12, 31))}</dd>" in page  # the expiry date
+    assert "<dd>passport</dd>" not in page
+    assert "document_front ·" not in page

@@ -9,20 +9,22 @@ from pathlib import Path
 import pytest
 
 from firstmile.kit.i18n import translations
-from tests.web.test_translations import _CALL
+from tests.web.test_translations import python_texts, template_texts
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "firstmile" / "web"
 SHELL = {"login.html", "totp.html", "base.html", "login.py"}  # the sign-in shell's own texts
 
 
 def _texts() -> set[str]:
-    paths = [*(WEB / "templates" / "backoffice").glob("*.html"), *(WEB / "backoffice").glob("*.py")]
-    return {
-        match.group("text")
-        for path in paths
-        if path.name not in SHELL
-        for match in _CALL.finditer(path.read_text(encoding="utf-8"))
-    }
+    """The singular texts (plural ones are checked form by form in test_translations.py)."""
+    pages = (WEB / "templates" / "backoffice").glob("*.html")
+    templates = [p for p in pages if p.name not in SHELL]
+    modules = [p for p in (WEB / "backoffice").glob("*.py") if p.name not in SHELL]
+    keys = [
+        *(key for path in templates for key in template_texts(path)),
+        *(key for path in modules for key in python_texts(path)),
+    ]
+    return {text for text, plural in keys if plural is None}
 
 
 def test_the_back_office_has_texts() -> None:

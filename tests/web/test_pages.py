@@ -28,7 +28,9 @@ def test_a_failed_commit_is_shown_as_a_page_not_json() -> None:
     page = _as_page(_request("/portal/plan"), conflict)
     assert page.status_code == 409
     assert page.media_type == "text/html"
-    assert "the change clashes; retry" in bytes(page.body).decode()
+    body = bytes(page.body).decode()
+    assert "Something changed in the meantime. Reload the page and try again." in body
+    assert "the change clashes" not in body  # the edge's own words stay in the log
 
 
 def test_successful_answers_pass_through() -> None:

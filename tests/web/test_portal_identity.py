@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +16,7 @@ from firstmile.auth.scopes import SYSTEM
 from firstmile.eventlog.models import Event
 from firstmile.kyc import service as kyc_service
 from firstmile.kyc.models import BusinessParty, KycDocument, Verification, VerificationStatus
+from firstmile.web.pages import translator
 from tests.factories import customers as customer_factories
 from tests.factories.web import csrf_of, post_form
 from tests.factories.web import sign_in_customer as sign_in
@@ -276,3 +278,21 @@ def test_another_customer_cannot_remove_a_companys_people(
     assert post_form(client, url, {}, via="/portal/identity").status_code == 404
     with sessions() as db:
         assert db.get_one(BusinessParty, party_id).removed_at is None
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "cs", "sv", "ar"])
+def test_a_mistyped_machine_readable_zone_is_explained_in_the_customers_language(
+    client: TestClient, sessions: sessionmaker[Session], language: str
+) -> None:
+    eva = _customer(sessions)
+    sign_in(client, sessions, eva)
+    client.cookies.set("fm_lang", language)
+    answer = _submit(client, details(mrz="P<CZENOVAKOVA<<EVA"))
+    assert answer.status_code == 422
+    expected = translator(language)(
+        "Type the machine-readable zone exactly: 2 lines of 44 characters in a passport, "
+        "3 lines of 30 in an identity card, with every < sign."
+    )
+    assert f'<p class="field-error" id="e-mrz">{escape(expected)}</p>' in answer.text
+    if language != "en":
+        assert "Type the machine-readable zone exactly" not in answer.text

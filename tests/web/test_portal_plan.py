@@ -22,6 +22,8 @@ from firstmile.contracts import service as contracts_service
 from firstmile.orders import service as orders_service
 from firstmile.orders.models import OrderKind, OrderStatus, ProductStatus
 from firstmile.web.locale import Formats
+from firstmile.web.pages import environment, plural_translator, translator
+from firstmile.web.portal import plan_view
 from tests.conftest import RunJobs
 from tests.factories import billing as billing_factories
 from tests.factories import catalog as catalog_factories
@@ -277,3 +279,82 @@ def test_switching_off_a_feature_of_an_active_product_is_an_order(
 )
 def test_a_unit_price_shows_every_significant_decimal(locale: str, amount: str, shown: str) -> None:
     assert Formats(locale).unit_price(amount, "CZK") == shown
+
+
+def _offer_card(html: str, code: str) -> str:
+    return html.split(f'<section class="card offering" data-offering="{code}">', 1)[1].split(
+        "</section>", 1
+    )[0]
+
+
+def test_a_refused_add_to_cart_keeps_what_was_typed_and_shows_the_error_by_its_field(
+    client: TestClient, sessions: sessionmaker[Session], telco: str
+) -> None:
+    customer_id, account_id = new_customer(sessions)
+    sign_in_customer(client, sessions, customer_id)
+    refused = _add(client, account_id, "mobile-10gb", sim_type="physical", port_number="12")
+    assert refused.status_code == 422
+    card = _offer_card(refused.text, "mobile-10gb")
+    assert '<option value="physical" selected>' in card
+    port = re.search(r'<input id="port-mobile-10gb"[^>]*>', card)
+    assert port, card
+    assert 'value="12"' in port.group(0)
+    assert 'aria-invalid="true"' in port.group(0)
+    assert 'aria-describedby="e-port-mobile-10gb"' in port.group(0)
+    assert (
+        '<p class="field-error" id="e-port-mobile-10gb">'
+        "This number cannot be transferred. Check it, with the country code.</p>"
+    ) in card
+    # the other plans' forms are as they were
+    other = _offer_card(refused.text, "mobile-business-unlimited")
+    assert "aria-invalid" not in other
+    assert " selected" not in other
+
+
+@pytest.mark.parametrize("path", ["/portal/plan", "cart"])
+def test_a_time_limited_discount_says_its_length_once(
+    client: TestClient, sessions: sessionmaker[Session], telco: str, path: str
+) -> None:
+    customer_id, account_id = new_customer(sessions)
+    sign_in_customer(client, sessions, customer_id)
+    if path == "cart":
+        path = f"/portal/plan?quote={quote_of(_add(client, account_id, 'mobile-10gb'))}#cart"
+    page = client.get(path, params=ADDRESS)
+    assert "First 3 months -50%" in page.text  # the offer's name says how long
+    assert "for the first 3 months" not in page.text
+
+
+def test_a_discount_named_without_its_length_is_told_it_once() -> None:
+    assert plan_view.unsaid_months("First 3 months -50%", 3) is None
+    assert plan_view.unsaid_months("Intro discount -30%", 3) == 3
+    assert plan_view.unsaid_months("Intro 13 % off", 3) == 3
+    assert plan_view.unsaid_months("Monthly fee", None) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [
+        ("en", "for the first month", "for the first 3 months"),
+        ("ja", "最初の1か月間", "最初の3か月間"),
+        ("cs", "po první měsíc", "po první 3 měsíce"),
+        ("sv", "den första månaden", "de första 3 månaderna"),
+        ("ar", "للشهر الأول", "لأول 3 أشهر"),
+    ],
+)
+def test_the_length_of_a_discount_takes_the_plural_form_of_the_language(
+    language: str, one: str, three: str
+) -> None:
+    template = environment().from_string(
+        '{% import "portal/plan_breakdown.html" as pb with context %}'
+        "{{ pb.terms(item, 'CZK') }}"
+        '{{ ngettext("for the first month", "for the first {months} months", n, months=n) }}'
+    )
+    ngettext = plural_translator(language)
+    context = {"_": translator(language), "ngettext": ngettext, "fmt": Formats(language)}
+    shown = [
+        template.render(**context, n=n, item={"terms": {"minimum_term_months": n}}) for n in (1, 3)
+    ]
+    assert shown[0].endswith(one)
+    assert shown[1].endswith(three)
+    term = ngettext("Minimum term: 1 month", "Minimum term: {months} months", 1, months=1)
+    assert f"<li>{term}</li>" in shown[0]

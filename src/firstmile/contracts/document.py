@@ -1,7 +1,8 @@
 """The contract document: the pack's template filled with the order's frozen quote.
 
 Pure: no database. `render(ContractInput) -> bytes` is all the PDF job needs; everything it
-prints comes from its input, so the same input renders the same document.
+prints comes from its input (and, for the few words no pack writes, such as a usage unit, the
+code's own catalogs), so the same input renders the same document.
 """
 
 from __future__ import annotations
@@ -26,10 +27,35 @@ from firstmile.contracts.pdf import (
     ltr_isolate,
 )
 from firstmile.contracts.templating import fill
-from firstmile.kit.i18n import is_rtl, language_of, pick
+from firstmile.kit.i18n import gettext_for, is_rtl, language_of, pick
 
 Rows = list[list[str]]
 Grid = tuple[list[str], Rows, list[int], list[bool]]
+
+
+def _(text: str) -> str:
+    """Marks a text for translation; `per_unit` translates it."""
+    return text
+
+
+# a usage rate's unit as the contract and the portal's price pages print it after the price
+UNITS = {
+    "MB": _("per MB"),
+    "GB": _("per GB"),
+    "minute": _("per minute"),
+    "kWh": _("per kWh"),
+    "SMS": _("per SMS"),
+}
+
+
+def per_unit(unit: str | None, language: str) -> str:
+    """The words after a usage price, in `language` ("per minute", "za minutu"); a unit
+    without a label as "/ unit"; "" for no unit."""
+    if not unit:
+        return ""
+    if unit in UNITS:
+        return gettext_for(language).gettext(UNITS[unit])
+    return f"/ {unit}"
 
 
 @dataclass(frozen=True)
@@ -244,10 +270,11 @@ def _usage(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) 
             name = pick(rate.get("names") or {}, lang) or rate.get("name", "")
             window = rate.get("window")
             hours = f"{window['hours_from']:02d}–{window['hours_to']:02d}" if window else ""
-            gross = fmt.money(rate["unit_gross"], unit=True)
-            unit = rate.get("unit") or ""
-            per_unit = f"{gross} / {unit}" if unit else gross
-            rows.append([name, hours, ltr_isolate(per_unit) if fmt.rtl else per_unit])
+            gross = fmt.money(rate["unit_gross"], unit=True)  # isolated on RTL pages
+            unit = per_unit(rate.get("unit"), lang)
+            if fmt.rtl and unit.startswith("/"):
+                unit = ltr_isolate(unit)
+            rows.append([name, hours, f"{gross} {unit}" if unit else gross])
     return (
         [label["usage"], label["period"], label["unit_price"]],
         rows,

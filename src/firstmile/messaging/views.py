@@ -14,12 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from firstmile.auth.scopes import Actor
 from firstmile.customers import repository as customers_repository
+from firstmile.customers.models import Customer
 from firstmile.kit.db import Session
 from firstmile.kit.errors import NotFound
 from firstmile.kit.http import Db, TxRoute
@@ -27,6 +28,7 @@ from firstmile.kit.i18n import gettext_for, is_rtl, language_of
 from firstmile.kit.settings import current as current_settings
 from firstmile.messaging import delivery, preferences
 from firstmile.packs import loader as packs
+from firstmile.web import locale as web_locale
 
 router = APIRouter(tags=["preferences"], route_class=TxRoute, include_in_schema=False)
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -39,11 +41,22 @@ def _page() -> Template:
     return env.get_template("preferences.html")
 
 
+def _locale(request: Request, customer: Customer | None) -> str:
+    """`?lang=`, the portal's language cookie, the customer's language, then the browser's:
+    a link that names no one (forged, expired) still answers in the reader's language."""
+    return web_locale.choose(request, customer.language if customer is not None else None)
+
+
 def _render(
-    db: Session, customer_id: str | None, *, status: int = 200, notice: str = ""
+    request: Request,
+    db: Session,
+    customer_id: str | None,
+    *,
+    status: int = 200,
+    notice: str = "",
 ) -> HTMLResponse:
     customer = customers_repository.find(db, customer_id) if customer_id else None
-    locale = customer.language if customer is not None else "en"
+    locale = _locale(request, customer)
     texts = gettext_for(locale)
     context: dict[str, Any] = {
         "lang": language_of(locale),
@@ -86,26 +99,26 @@ def push_opened(token: str, db: Db) -> Response:
 
 
 @router.get("/preferences/{token}", response_class=HTMLResponse)
-def preference_page(token: str, db: Db) -> HTMLResponse:
-    return _render(db, _customer(token))
+def preference_page(request: Request, token: str, db: Db) -> HTMLResponse:
+    return _render(request, db, _customer(token))
 
 
 @router.post("/preferences/{token}/{action}/{channel}", response_class=HTMLResponse)
-def change(token: str, action: str, channel: str, db: Db) -> HTMLResponse:
+def change(request: Request, token: str, action: str, channel: str, db: Db) -> HTMLResponse:
     """The body ("List-Unsubscribe=One-Click", or the page's empty form) is not needed."""
     customer_id = _customer(token)
     customer = customers_repository.find(db, customer_id) if customer_id else None
     if customer is None or action not in ("unsubscribe", "subscribe"):
-        return _render(db, None)
+        return _render(request, db, None)
     if channel not in preferences.MARKETING_CHANNELS:
-        return _render(db, None)
+        return _render(request, db, None)
     granted = action == "subscribe"
     preferences.set_marketing(db, customer.id, channel, granted=granted)
-    texts = gettext_for(customer.language)
+    texts = gettext_for(_locale(request, customer))
     label = texts.gettext(LABELS[channel])
     notice = (
         texts.gettext("Saved: you will receive offers by {channel}.")
         if granted
         else texts.gettext("Saved: you will no longer receive offers by {channel}.")
     ).format(channel=label)
-    return _render(db, customer.id, notice=notice)
+    return _render(request, db, customer.id, notice=notice)

@@ -53,6 +53,17 @@ PAGE_PREFIXES = ("/portal", "/backoffice")
 _CSRF_INPUT = Markup('<input type="hidden" name="{}" value="{}">')
 
 
+def _(text: str) -> str:
+    """Marks a text for translation; `error_page` translates it."""
+    return text
+
+
+FORM_EXPIRED = _("This form has expired. Reload the page and try again.")
+ROLE_NEEDED = _("Your role does not give access to this page.")
+# error details written for people: an error page shows these (translated), no other
+SHOWN_DETAILS = frozenset({FORM_EXPIRED, ROLE_NEEDED})
+
+
 @cache
 def environment() -> Environment:
     return Environment(
@@ -90,6 +101,23 @@ def translator(locale: str) -> Callable[..., str]:
     return _
 
 
+def plural_translator(locale: str) -> Callable[..., str]:
+    """`ngettext(singular, plural, n, **values)`: the form of the text the page's language
+    uses for `n` (Czech has three, Arabic six), filled with `values`; English without a
+    translation. Pass the count among `values` too: `ngettext(..., n, months=n)`."""
+    rule, forms = web_locale.plural_texts(locale)
+
+    def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+        found = forms.get(singular)
+        if found is None:
+            text = singular if n == 1 else plural
+        else:
+            text = found[min(rule(int(n)), len(found) - 1)]
+        return text.format(**values) if values else text
+
+    return ngettext
+
+
 def _context(request: Request) -> dict[str, Any]:
     state = request.state
     locale: str = state.locale
@@ -107,6 +135,7 @@ def _context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "dir": "rtl" if is_rtl(locale) else "ltr",
         "_": translator(locale),
+        "ngettext": plural_translator(locale),
         "fmt": web_locale.Formats(locale, tz),
         "csrf_token": token,
         "csrf_input": Markup('<input type="hidden" name="{}" value="{}">').format(
@@ -229,7 +258,7 @@ def staff_user(role: StaffRole = StaffRole.AGENT) -> Callable[..., Staff]:
         staff = Staff(user, staff_service.actor_of(user))
         request.state.staff = staff
         if not staff.allows(role):
-            raise Forbidden(f"this page needs the {role} role")
+            raise Forbidden(ROLE_NEEDED, role=str(role))
         return staff
 
     return dependency
@@ -249,24 +278,50 @@ def _login_url(request: Request) -> str:
     return f"/{area}/login?next={quote(target)}"
 
 
+def _status_texts(_: Callable[..., str]) -> dict[int, tuple[str, str]]:
+    """Status -> (title, what to do), in the page's language."""
+    return {
+        403: (_("You cannot open this page"), _("You do not have access to this page.")),
+        404: (
+            _("We could not find this page"),
+            _("The page or item you asked for does not exist or is no longer available."),
+        ),
+        405: (
+            _("This page cannot be opened this way"),
+            _("Please use the buttons and links on our pages instead."),
+        ),
+        409: (
+            _("This cannot be done now"),
+            _("Something changed in the meantime. Reload the page and try again."),
+        ),
+        422: (
+            _("Please check what you entered"),
+            _("The link or the form is not valid. Go back and try again."),
+        ),
+        429: (_("Too many attempts"), _("Please wait a few minutes and try again.")),
+    }
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
+    """The error as a page in the visitor's language. `message` is shown only when it is one of
+    `SHOWN_DETAILS` (texts written for people, translated); any other detail (a validation
+    error, "contract 42 not found") is internal: it goes to the log, never to the page."""
     if status == 401:
         return redirect(request, _login_url(request))
-    _ = translator(getattr(request.state, "locale", "en"))
-    titles = {
-        403: _("You cannot open this page"),
-        404: _("We could not find this page"),
-        409: _("This cannot be done now"),
-        422: _("Please check what you entered"),
-        429: _("Too many attempts"),
-    }
-    title = titles.get(status, _("Something went wrong"))
+    if not hasattr(request.state, "locale"):
+        _prepare(request)  # before translating: it chooses the page's language
+    _ = translator(request.state.locale)
+    title, text = _status_texts(_).get(
+        status,
+        (_("Something went wrong"), _("Please try again later. If it happens again, contact us.")),
+    )
+    if message and message not in SHOWN_DETAILS:
+        log.info("page error %s %s %s: %s", status, request.method, request.url.path, message)
     template = (
         "_error_fragment.html" if request.headers.get("hx-request") == "true" else "error.html"
     )
-    context = {"title": title, "message": message, "status": status}
-    if not hasattr(request.state, "locale"):
-        _prepare(request)
+    shown = _(message) if message in SHOWN_DETAILS else text
+    context = {"title": title, "message": shown, "status": status}
     response = render(request, template, context, status=status)
     if request.headers.get("hx-request") == "true":
         # HTMX does not swap error answers by default: show the message in the page's alert
@@ -335,7 +390,7 @@ class PageRoute(TxRoute):
         async def handler(request: Request) -> Response:
             _prepare(request)
             if request.method in WRITE_METHODS and not await csrf.is_valid(request):
-                response = error_page(request, 403, "the form expired; reload the page and retry")
+                response = error_page(request, 403, FORM_EXPIRED)
             else:
                 try:
                     response = await inner(request)

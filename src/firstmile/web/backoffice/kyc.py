@@ -23,6 +23,8 @@ from firstmile.kyc import service as kyc_service
 from firstmile.kyc.models import Verification, VerificationStatus
 from firstmile.kyc.screening import service as screening
 from firstmile.kyc.screening.models import HitStatus
+from firstmile.web import locale as web_locale
+from firstmile.web.backoffice import kyc_labels
 from firstmile.web.backoffice.common import Translate, field_errors, page, who_of
 from firstmile.web.pages import AgentUser, PageRoute, Staff, redirect, translator
 
@@ -97,10 +99,15 @@ def review_queue(request: Request, db: Db, staff: AgentUser) -> HTMLResponse:
 
 
 def _case_context(
-    db: Session, verification: Verification, staff: Staff, _: Translate
+    db: Session, verification: Verification, staff: Staff, _: Translate, fmt: web_locale.Formats
 ) -> dict[str, Any]:
     typed = verification.typed or {}
     document = verification.document or {}
+    types = kyc_labels.document_types(_)
+
+    def shown(name: str, value: Any) -> str:
+        return kyc_labels.shown_value(name, value, fmt, types)
+
     hits = screening.hits_of(db, verification.customer_id)
     audit = kyc_service.audit_trail(db, verification.id)
     refs = [verification.assignee, verification.decided_by, *(a.actor for a in audit)]
@@ -109,13 +116,17 @@ def _case_context(
         "customer": customers_repository.find(db, verification.customer_id),
         "rescreening": bool(typed.get("rescreening")),
         "comparison": [
-            {"field": name, "typed": typed.get(name), "document": document.get(name)}
+            {
+                "field": name,
+                "typed": shown(name, typed.get(name)),
+                "document": shown(name, document.get(name)),
+            }
             for name in SHOWN_FIELDS
             if typed.get(name) is not None or document.get(name) is not None
         ],
         "national_id": typed.get("national_id"),
         "document_facts": [
-            (name, document[name])
+            (name, shown(name, document[name]))
             for name in DOCUMENT_FIELDS
             if document.get(name) not in (None, "")
         ],
@@ -128,6 +139,9 @@ def _case_context(
         "overdue": verification.sla_due_at is not None and verification.sla_due_at <= utcnow(),
         "fields": field_names(_),
         "rules": rule_names(_),
+        "checks": kyc_labels.check_names(_),
+        "kinds": kyc_labels.image_kinds(_),
+        "actions": kyc_labels.audit_actions(_),
         "who": who_of(db, refs + [h.decided_by for h in hits]),
         "mine": verification.assignee == staff.actor.ref,
     }
@@ -145,7 +159,8 @@ def _case_page(
 ) -> HTMLResponse:
     _ = translator(request.state.locale)
     verification = kyc_service.case(db, case_id, actor=staff.actor)  # the look is audited
-    context = _case_context(db, verification, staff, _) | {
+    fmt = web_locale.Formats(request.state.locale)  # dates only: no time zone involved
+    context = _case_context(db, verification, staff, _, fmt) | {
         "errors": errors or {},
         "failed_form": form,
     }

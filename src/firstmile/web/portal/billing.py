@@ -27,7 +27,7 @@ from firstmile.kit.i18n import pick
 from firstmile.orders import service as orders_service
 from firstmile.orders.models import Order, OrderKind, OrderStatus
 from firstmile.web import locale as web_locale
-from firstmile.web.pages import PageRoute, PortalCustomer, render, translator
+from firstmile.web.pages import PageRoute, PortalCustomer, plural_translator, render, translator
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 BILLED = (OrderStatus.AWAITING_SIGNATURE, OrderStatus.IN_PROGRESS, OrderStatus.COMPLETED)
@@ -39,6 +39,7 @@ class _Words:
 
     def __init__(self, request: Request, fmt_date: Callable[[date], str]) -> None:
         self._ = translator(request.state.locale)
+        self.ngettext = plural_translator(request.state.locale)
         self.fmt_date = fmt_date
 
     def when(self, line: Mapping[str, Any]) -> str:
@@ -56,9 +57,11 @@ class _Words:
             return _("Charged once, on your first bill.")
         if kind == "discount":
             if months:
-                return _(
+                return self.ngettext(
+                    "Taken off for your first month only; your first bill counts as month 1.",
                     "Taken off every month for your first {months} months; your first bill "
                     "counts as month 1.",
+                    months,
                     months=months,
                 )
             return _("Taken off every month for as long as you keep the plan.")

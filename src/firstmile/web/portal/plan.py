@@ -129,8 +129,11 @@ def _page(
     account_id: str | None = None,
     given: Mapping[str, str | None] | None = None,
     errors: Mapping[str, str] | None = None,
+    posted: Mapping[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    """The plan page; `posted` is the add-to-cart form that failed (offering, sim_type,
+    port_number), shown again as typed with its errors by its fields."""
     locale: str = request.state.locale
     accounts = _accounts(db, me)
     account = _account(accounts, account_id, cart)
@@ -154,6 +157,7 @@ def _page(
         "resume": latest_open_quote(db, me) if cart is None else None,
         "products": _products(db, me, locale),
         "errors": {name: translate(message) for name, message in shown.items() if message},
+        "posted": dict(posted or {}),
     }
     return render(request, "portal/plan.html", context, status=status)
 
@@ -273,6 +277,7 @@ def add_to_cart(
             account_id=account.id,
             given=given,
             errors=errors,
+            posted={"offering": offering, "sim_type": sim_type, "port_number": port_number},
             status=422,
         )
 

@@ -10,6 +10,7 @@ page translates), keyed by the form field they belong to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from firstmile.catalog import pricing
 from firstmile.catalog import service as catalog_service
 from firstmile.catalog.models import Offering, OfferingRole
 from firstmile.catalog.schemas import QuoteItemCreate, QuoteOptions, ServiceAddress
+from firstmile.contracts import document as contract_document
 from firstmile.customers.models import Account
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
@@ -97,8 +99,20 @@ def _headline(parts: list[Offering], bundle: Offering | None, rate: Decimal, loc
     return {
         "monthly": _amounts(pricing.totals(monthly)),
         "one_time": _amounts(pricing.totals(x for x in lines if x.charge == pricing.ONE_TIME)),
-        "limited": [x for x in lines if x.months is not None],
+        "limited": [
+            {"name": x.name, "months": x.months, "length": unsaid_months(x.name, x.months)}
+            for x in lines
+            if x.months is not None
+        ],
     }
+
+
+def unsaid_months(name: str, months: int | None) -> int | None:
+    """A time-limited line's months when its name does not say them already: the page adds
+    "for the first 3 months" after "Intro discount", not after "First 3 months -50%"."""
+    if not months or re.search(rf"(?<!\d){int(months)}(?!\d)", name):
+        return None
+    return int(months)
 
 
 def _eligibility(
@@ -175,16 +189,18 @@ def _sources(content: Mapping[str, Any], locale: str) -> dict[str, str]:
 
 
 def _line(raw: Mapping[str, Any], locale: str, sources: Mapping[str, str]) -> dict[str, Any]:
+    name = pick(raw.get("names") or {}, locale) or raw.get("name", "")
     return {
         "item": int(raw["item"]),
         "code": raw.get("code", ""),
         "source": sources.get(str(raw.get("source")), ""),
-        "name": pick(raw.get("names") or {}, locale) or raw.get("name", ""),
+        "name": name,
         "kind": raw["kind"],
         "charge": raw["charge"],
         "quantity": int(raw.get("quantity") or 1),
         "unit_net": _d(raw["unit_net"]),
         "months": raw.get("months"),
+        "length": unsaid_months(name, raw.get("months")),
         **_amounts(raw),
     }
 
@@ -205,6 +221,7 @@ def _rate(raw: Mapping[str, Any], locale: str) -> dict[str, Any]:
     return {
         "name": pick(raw.get("names") or {}, locale) or raw.get("name", ""),
         "unit": raw.get("unit"),
+        "per_unit": contract_document.per_unit(raw.get("unit"), locale),
         "window": raw.get("window"),
         "indexed": raw.get("indexed"),
         "unit_net": _d(raw["unit_net"]),
