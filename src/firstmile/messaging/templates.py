@@ -37,6 +37,7 @@ CHANNEL_PARTS: dict[str, tuple[str, ...]] = {
     "push": ("body", "title"),
     "inapp": ("body", "title"),
 }
+NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +253,7 @@ def render_content(
         source = (parts.get(name) or {}).get(chosen)
         if source is None:
             return ""
-        return render_text(source, context, f"{channel}.{name}.{chosen}", html=html)
+        return render_text(source, context, f"{channel}.{name}.{chosen}", locale=chosen, html=html)
 
     text = part(main)
     title = " ".join(part("subject" if channel == "email" else "title").split())
@@ -268,7 +269,11 @@ def render_content(
             operator=operator,
             links=the_links or None,
         )
-    link = render_text(parts["link"], context, f"{channel}.link") if parts.get("link") else None
+    link = (
+        render_text(parts["link"], context, f"{channel}.link", locale=chosen)
+        if parts.get("link")
+        else None
+    )
     return RenderedMessage(
         purpose=purpose,
         version=version,
@@ -276,11 +281,20 @@ def render_content(
         locale=chosen,
         direction="rtl" if is_rtl(chosen) else "ltr",
         subject=title,
-        text=text.strip() if channel in ("sms", "push") else text,
+        text=_body(channel, text),
         html=html,
         link=link,
         unsubscribe_url=the_links.get("unsubscribe_url"),
     )
+
+
+def _body(channel: str, text: str) -> str:
+    """An SMS or push body loses its surrounding space. An SMS also loses its no-break
+    spaces (CLDR writes them in amounts: "398,09 Kč"): the GSM 7-bit alphabet lacks them,
+    and one would send the whole SMS as UCS-2, 70 characters a segment instead of 160."""
+    if channel == "sms":
+        return text.strip().translate(NO_BREAK_SPACES)
+    return text.strip() if channel == "push" else text
 
 
 # -- preview ------------------------------------------------------------------------------
