@@ -18,8 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
-from firstmile.kit.i18n import LOCALE_DIR, translations
-from firstmile.web.locale import plural_texts
+from firstmile.kit.i18n import LOCALE_DIR, plural_forms, translations
 from firstmile.web.pages import plural_translator
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "firstmile"
@@ -170,7 +169,7 @@ def _forms_for_one_number(rule: Callable[[int], int]) -> set[int]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_plural_text_has_each_form_with_its_placeholders(language: str) -> None:
-    rule, forms = plural_texts(language)
+    rule, forms = plural_forms(language)
     single = _forms_for_one_number(rule)
     problems = []
     for (singular, plural), where in _plural().items():

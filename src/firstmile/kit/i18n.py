@@ -8,10 +8,11 @@ picked with the same fallback rule: exact locale -> language -> the pack default
 from __future__ import annotations
 
 import gettext
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
@@ -50,20 +51,59 @@ def pick(texts: Mapping[str, str], locale: str, default: str = DEFAULT_LOCALE) -
     return next(iter(texts.values()), "")
 
 
+PluralForms = tuple[Callable[[int], int], Mapping[str, tuple[str, ...]]]
+
+
+@cache
+def _catalogs(language: str) -> tuple[Catalog, ...]:
+    """The language's catalogs, each area's (messaging, portal, back office) its own file,
+    so their texts can be edited without touching each other."""
+    catalogs = []
+    for po in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            catalogs.append(read_po(fh, locale=language))
+    return tuple(catalogs)
+
+
+@cache
+def plural_forms(locale: str) -> PluralForms:
+    """The language's plural rule (its catalogs' Plural-Forms header: English and Swedish
+    two forms, Czech three, Arabic six, Japanese one) and every text translated in all its
+    forms, by singular msgid; one missing a form is left out (English is used)."""
+    rule: Callable[[int], int] = gettext.c2py("(n != 1)")
+    forms: dict[str, tuple[str, ...]] = {}
+    for catalog in _catalogs(language_of(locale)):
+        rule = gettext.c2py(catalog.plural_expr)  # the same header in each of them
+        for message in catalog:
+            strings = message.string
+            if (
+                message.pluralizable
+                and not message.fuzzy
+                and isinstance(strings, tuple | list)
+                and len(strings) == catalog.num_plurals
+                and all(strings)
+            ):
+                forms[message.id[0]] = tuple(strings)
+    return rule, forms
+
+
 @cache
 def translations(locale: str) -> gettext.NullTranslations:
-    """Every catalog of the language merged: each area (messaging, portal, back office)
-    keeps its own .po file, so their texts can be edited without touching each other."""
-    folder = LOCALE_DIR / language_of(locale) / "LC_MESSAGES"
+    """Every catalog of the language merged, plural forms included (`ngettext` picks the
+    form by the language's rule)."""
+    language = language_of(locale)
     result = Translations(domain="firstmile")
-    for po in sorted(folder.glob("*.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh, locale=language_of(locale))
+    for catalog in _catalogs(language):
         for message in catalog:
             if message.id and message.string and not message.fuzzy:
                 key = message.id if isinstance(message.id, str) else message.id[0]
                 value = message.string if isinstance(message.string, str) else message.string[0]
                 result._catalog[key] = value
+    rule, forms = plural_forms(language)
+    result.plural = lambda n: rule(int(n))  # Babel types it for any number
+    for singular, strings in forms.items():
+        for index, text in enumerate(strings):
+            result._catalog[(singular, index)] = text
     return result
 
 

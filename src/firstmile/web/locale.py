@@ -7,21 +7,16 @@ customer's language, the browser's Accept-Language, English.
 from __future__ import annotations
 
 import datetime as dt
-import gettext
-from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from starlette.requests import Request
 
 from firstmile.kit.i18n import (
     DEFAULT_LOCALE,
-    LOCALE_DIR,
     SUPPORTED_LOCALES,
     is_rtl,
     language_of,
@@ -62,34 +57,6 @@ def choose(request: Request, customer_language: str | None = None) -> str:
         or from_accept_language(request.headers.get("accept-language", ""))
         or DEFAULT_LOCALE
     )
-
-
-PluralTexts = tuple[Callable[[int], int], Mapping[str, tuple[str, ...]]]
-
-
-@cache
-def plural_texts(locale: str) -> PluralTexts:
-    """The language's plural rule (its catalogs' Plural-Forms header) and every text with
-    plural forms, by singular msgid. `kit.i18n.translations` keeps one text per message, so
-    the pages read the forms here; a message missing a form is left out (English is used)."""
-    language = language_of(locale)
-    rule: Callable[[int], int] = gettext.c2py("(n != 1)")
-    forms: dict[str, tuple[str, ...]] = {}
-    for po in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh, locale=language)
-        rule = gettext.c2py(catalog.plural_expr)  # the same header in each of them
-        for message in catalog:
-            strings = message.string
-            if (
-                message.pluralizable
-                and not message.fuzzy
-                and isinstance(strings, tuple | list)
-                and len(strings) == catalog.num_plurals
-                and all(strings)
-            ):
-                forms[message.id[0]] = tuple(strings)
-    return rule, forms
 
 
 class Formats:

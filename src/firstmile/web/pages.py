@@ -105,14 +105,10 @@ def plural_translator(locale: str) -> Callable[..., str]:
     """`ngettext(singular, plural, n, **values)`: the form of the text the page's language
     uses for `n` (Czech has three, Arabic six), filled with `values`; English without a
     translation. Pass the count among `values` too: `ngettext(..., n, months=n)`."""
-    rule, forms = web_locale.plural_texts(locale)
+    texts = gettext_for(locale)
 
     def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
-        found = forms.get(singular)
-        if found is None:
-            text = singular if n == 1 else plural
-        else:
-            text = found[min(rule(int(n)), len(found) - 1)]
+        text = texts.ngettext(singular, plural, int(n))
         return text.format(**values) if values else text
 
     return ngettext
