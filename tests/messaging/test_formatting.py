@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from firstmile.kit.errors import InvalidInput
-from firstmile.messaging.formatting import format_money
+from firstmile.kit.money import format_money
 from firstmile.messaging.rendering import render_text
 
 NBSP, RLM = "\u00a0", "\u200f"

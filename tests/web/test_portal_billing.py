@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +17,7 @@ from firstmile.auth.scopes import SYSTEM
 from firstmile.billing import service as billing_service
 from firstmile.billing.schemas import BillingAccountCreate, SepaDirectDebitCreate
 from firstmile.kit import time as clock
+from firstmile.kit.money import format_money
 from firstmile.orders.models import Order
 from tests.factories import orders as order_factory
 from tests.factories.billing import billing_account_body, sepa_body
@@ -34,7 +34,7 @@ def _frozen(sessions: sessionmaker[Session]) -> Iterator[None]:
 
 
 def _czk(amount: str) -> str:
-    return " ".join(format_currency(Decimal(amount), "CZK", locale="en").split())
+    return " ".join(format_money(Decimal(amount), "CZK", "en").split())
 
 
 def _text(page: str) -> str:
@@ -88,7 +88,7 @@ def test_each_line_is_explained_with_the_totals_and_how_to_pay(
     assert f"Total to pay {_czk(preview['first_bill']['gross'])}" in text
     assert f"Tax {_czk(preview['first_bill']['tax'])}" in text
     assert f"Total to pay {_czk(preview['regular_bill']['gross'])}" in text
-    assert "Data beyond the allowance CZK0.121 per MB" in text  # 0.1000 net + 21 % tax
+    assert "Data beyond the allowance CZK 0.121 per MB" in text  # 0.1000 net + 21 % tax
     assert "VAT of 21% is included in every amount above" in text
     assert "Day 1 of each month" in text
     assert (

@@ -270,9 +270,9 @@ def test_switching_off_a_feature_of_an_active_product_is_an_order(
 @pytest.mark.parametrize(
     ("locale", "amount", "shown"),
     [
-        ("en", "0.1210", "CZK0.121"),  # significant decimals kept, the trailing zero not
-        ("en", "1.036", "CZK1.036"),  # money() would round it to 1.04
-        ("en", "2", "CZK2.00"),  # at least the currency's digits
+        ("en", "0.1210", "CZK\xa00.121"),  # significant decimals kept, the trailing zero not
+        ("en", "1.036", "CZK\xa01.036"),  # money() would round it to 1.04
+        ("en", "2", "CZK\xa02.00"),  # at least the currency's digits
         ("cs", "0.1210", "0,121\xa0Kč"),
         ("sv", "100.00", "100,00\xa0CZK"),
     ],

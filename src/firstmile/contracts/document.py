@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_percent
 
 from firstmile.contracts.pdf import (
     ContractPdf,
@@ -28,6 +28,7 @@ from firstmile.contracts.pdf import (
 )
 from firstmile.contracts.templating import fill
 from firstmile.kit.i18n import gettext_for, is_rtl, language_of, pick
+from firstmile.kit.money import format_money
 
 Rows = list[list[str]]
 Grid = tuple[list[str], Rows, list[int], list[bool]]
@@ -92,10 +93,7 @@ class Formats:
     def money(self, amount: str | Decimal | None, *, unit: bool = False) -> str:
         if amount is None:
             return ""
-        value = Decimal(str(amount))
-        text = format_currency(
-            value, self.currency, locale=self.locale, decimal_quantization=not unit
-        )
+        text = format_money(Decimal(str(amount)), self.currency, self.locale, all_digits=unit)
         return ltr_isolate(clean(text)) if self.rtl else text
 
     def day(self, value: str | date) -> str:

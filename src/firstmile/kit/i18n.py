@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -24,6 +25,15 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 def language_of(locale: str) -> str:
     return locale.replace("-", "_").split("_", 1)[0].lower()
+
+
+@cache
+def cldr_locale(tag: str) -> Locale:
+    """The CLDR locale of a tag ("cs", "en-GB"); its language where CLDR lacks the region."""
+    try:
+        return Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(language_of(tag))
 
 
 def is_rtl(locale: str) -> bool:

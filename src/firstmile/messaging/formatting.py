@@ -6,7 +6,8 @@ filters are bound to it and a text never names its locale.
     {{ amount | money(currency) }}           an amount, and an ISO 4217 code beside it
     {{ minutes | plural(one="# minute", other="# minutes") }}
 
-`money` formats with Babel (CLDR) after rounding half up to the currency's digits: amounts
+`money` formats as every page and document does (`kit.money.format_money`: CLDR, rounded
+half up to the currency's digits, with CLDR's currency spacing): amounts
 are Decimals, integers or decimal strings, never floats. It also takes the "398.0900 CZK"
 string that journeys sent before amounts were structured data: an instance keeps the
 journey version it started on, so a running one still sends that form.
@@ -23,18 +24,13 @@ text's own full stop would print two; the text's one is dropped then (`FullStopA
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache, partial
+from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import (
-    format_currency,
     format_decimal,
-    get_currency_precision,
-    get_currency_symbol,
 )
 from jinja2 import TemplateRuntimeError
 from jinja2.ext import Extension
@@ -51,28 +47,17 @@ from jinja2.lexer import (
 )
 from markupsafe import soft_str
 
-from firstmile.kit.i18n import language_of
+from firstmile.kit.i18n import cldr_locale
+from firstmile.kit.money import format_money
 
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 CURRENCY = re.compile(r"[A-Z]{3}")
 LEGACY_MONEY = re.compile(r"(-?\d+(?:\.\d+)?) ([A-Z]{3})")
-# CLDR's currencySpacing: between a currency symbol ending (or starting) with a letter and a
-# digit goes a no-break space, "CZK 398.09" rather than "CZK398.09"; Babel leaves it out.
-CURRENCY_SPACE = "\u00a0"
 FULL_STOP_FILTER = "_then_full_stop"
 
 
 class BadValue(ValueError):
     """The data a filter got cannot be formatted; the message says what was expected."""
-
-
-@cache
-def _locale(tag: str) -> Locale:
-    """The CLDR locale of a text's key; its language where CLDR lacks the region."""
-    try:
-        return Locale.parse(tag.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse(language_of(tag))
 
 
 def filters(locale: str) -> dict[str, Callable[..., str]]:
@@ -92,14 +77,6 @@ def money(locale: str, value: Any, currency: str | None = None) -> str:
     the legacy "<amount> <currency>" string."""
     amount, code = _money_parts(value, currency)
     return format_money(amount, code, locale)
-
-
-def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """`amount`, rounded half up to the currency's digits, as CLDR writes it in `locale`."""
-    digits = get_currency_precision(currency)
-    rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    text = format_currency(rounded, currency, locale=_locale(locale))
-    return _currency_spacing(text, get_currency_symbol(currency, _locale(locale)))
 
 
 def _money_parts(value: Any, currency: str | None) -> tuple[Decimal, str]:
@@ -142,31 +119,13 @@ def decimal_of(value: Any, name: str) -> Decimal:
     return number
 
 
-def _currency_spacing(text: str, symbol: str) -> str:
-    """CLDR's currencySpacing: a no-break space where the symbol's letter meets a digit."""
-    at = text.find(symbol)
-    if not symbol or at < 0:
-        return text
-    end = at + len(symbol)
-    if end < len(text) and text[end].isdigit() and _spaced(symbol[-1]):
-        text = text[:end] + CURRENCY_SPACE + text[end:]
-    if at > 0 and text[at - 1].isdigit() and _spaced(symbol[0]):
-        text = text[:at] + CURRENCY_SPACE + text[at:]
-    return text
-
-
-def _spaced(char: str) -> bool:
-    """CLDR's currencyMatch [[:^S:]&[:^Z:]]: neither a symbol ($, €) nor a space."""
-    return unicodedata.category(char)[0] not in "SZ"
-
-
 # -- plural forms -------------------------------------------------------------------------
 
 
 def plural(locale: str, count: Any, **forms: str) -> str:
     """The form of `forms` (keyed by CLDR category) for `count`, with `#` as the count."""
     number: int | Decimal = count if _is_int(count) else decimal_of(count, "plural")
-    rules = _locale(locale).plural_form
+    rules = cldr_locale(locale).plural_form
     needed = set(rules.tags) | {"other"}
     if set(forms) != needed:
         unknown = sorted(set(forms) - set(CATEGORIES))
@@ -178,7 +137,7 @@ def plural(locale: str, count: Any, **forms: str) -> str:
         wanted = ", ".join(c for c in CATEGORIES if c in needed)
         raise TemplateRuntimeError(f"plural: the {locale} text needs exactly the forms {wanted}")
     form = forms[rules(number)]
-    return form.replace("#", format_decimal(number, locale=_locale(locale)))
+    return form.replace("#", format_decimal(number, locale=cldr_locale(locale)))
 
 
 def _is_int(value: Any) -> bool:

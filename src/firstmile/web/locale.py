@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent
 from starlette.requests import Request
 
 from firstmile.kit.i18n import (
@@ -21,6 +21,7 @@ from firstmile.kit.i18n import (
     is_rtl,
     language_of,
 )
+from firstmile.kit.money import format_money
 
 COOKIE = "fm_lang"
 NAMES = {loc: Locale.parse(loc).get_display_name(loc) or loc for loc in SUPPORTED_LOCALES}
@@ -71,13 +72,12 @@ class Formats:
             self.tz = ZoneInfo("UTC")
 
     def money(self, amount: Decimal | str | int, currency: str) -> str:
-        return format_currency(Decimal(str(amount)), currency, locale=self.locale)
+        return format_money(Decimal(str(amount)), currency, self.locale)
 
     def unit_price(self, amount: Decimal | str, currency: str) -> str:
         """A usage rate with every significant decimal and no more: `money` would round
         1.036 to 1.04; 0.1210 CZK per MB shows as 0.121 (at least the currency's digits)."""
-        value = Decimal(str(amount)).normalize()
-        return format_currency(value, currency, locale=self.locale, decimal_quantization=False)
+        return format_money(Decimal(str(amount)), currency, self.locale, all_digits=True)
 
     def number(self, value: Decimal | float | int) -> str:
         return format_decimal(value, locale=self.locale)

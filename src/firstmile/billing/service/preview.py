@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency
 
 from firstmile.billing import repository as repo
 from firstmile.billing.models import BillDelivery, BillingAccount, PaymentMethod, PaymentMethodKind
@@ -31,6 +30,7 @@ from firstmile.catalog import pricing
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput
 from firstmile.kit.i18n import SUPPORTED_LOCALES, is_rtl, is_supported, language_of, pick
+from firstmile.kit.money import format_money
 from firstmile.packs import loader as packs
 
 PAYMENT_TERMS_DAYS = 14
@@ -123,7 +123,7 @@ class _Formatter:
         self.locale, self.currency = locale, currency
 
     def money(self, amount: str | Decimal) -> str:
-        return format_currency(Decimal(amount), self.currency, locale=self.locale)
+        return format_money(Decimal(amount), self.currency, self.locale)
 
     def day(self, value: date) -> str:
         return format_date(value, "long", locale=self.locale)
