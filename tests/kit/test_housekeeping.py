@@ -40,7 +40,8 @@ def test_answers_and_hits_go_once_they_have_served(db: Session) -> None:
     ratelimit.hit(db, "portal-login:10.0.0.2", limit=5, window_seconds=3600)
     db.flush()
     clock.travel(timedelta(hours=2))  # "old" is 73 hours old, "recent" 2 hours
-    assert housekeeping.clean_up(db) == {"idempotent_answers": 1, "rate_limit_hits": 1}
+    done = housekeeping.clean_up(db)
+    assert (done["idempotent_answers"], done["rate_limit_hits"]) == (1, 1)
     assert list(db.scalars(select(IdempotencyRecord.key))) == ["recent"]
     assert list(db.scalars(select(RateLimitHit.key))) == ["portal-login:10.0.0.2"]
 
@@ -73,3 +74,17 @@ def test_a_worker_queues_the_daily_run_once_and_each_run_queues_the_next(
             db.scalars(select(Job).where(Job.kind == housekeeping.JOB).order_by(Job.run_at))
         )
         assert [r.status for r in runs] == ["done", "queued"]
+
+
+def test_browser_sessions_go_a_while_after_their_last_use(db: Session) -> None:
+    import firstmile.auth.tasks  # noqa: F401  (registers its cleaner, as the worker does)
+    from firstmile.auth import sessions as web_sessions
+    from firstmile.auth.models import WebSession
+
+    ended = web_sessions.start(db, kind="customer", subject_id="c1", ip="192.0.2.7", user_agent="x")
+    web_sessions.end(db, ended.session)
+    clock.travel(timedelta(days=29))
+    web_sessions.start(db, kind="customer", subject_id="c2", ip="192.0.2.8", user_agent="y")
+    clock.travel(timedelta(days=2))  # the first last used 31 days ago, the second 2
+    assert housekeeping.clean_up(db)["web_sessions"] == 1
+    assert list(db.scalars(select(WebSession.ip))) == ["192.0.2.8"]

@@ -1,11 +1,13 @@
-"""The daily clean-up of the platform's own short-lived rows: the stored answers of
-idempotent requests past `idempotency_keep_hours`, and rate-limit hits past the longest
-window. Both hold personal data (answers name customers; hit keys name browser
-addresses), kept no longer than they serve."""
+"""The daily clean-up of short-lived rows: the stored answers of idempotent requests past
+`idempotency_keep_hours`, rate-limit hits past the longest window, and what domains
+register with `@cleaner` (the auth domain: browser sessions long over). Each holds personal
+data (answers name customers; hit keys and sessions name browser addresses), kept no
+longer than it serves."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete
@@ -18,6 +20,20 @@ from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
 
 JOB = "kit.housekeeping"
+
+# name -> delete what has served its time, as of `now`; how many rows went
+Cleaner = Callable[[Session, datetime], int]
+_CLEANERS: dict[str, Cleaner] = {}
+
+
+def cleaner(name: str) -> Callable[[Cleaner], Cleaner]:
+    """Register a domain's clean-up (run in the daily job's transaction)."""
+
+    def register(fn: Cleaner) -> Cleaner:
+        _CLEANERS[name] = fn
+        return fn
+
+    return register
 
 
 @jobs.handler(JOB)
@@ -34,10 +50,13 @@ def clean_up(db: Session) -> dict[str, int]:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - answers_kept)
     )
     hits = db.execute(delete(RateLimitHit).where(RateLimitHit.at < now - LONGEST_WINDOW))
-    return {
+    done = {
         "idempotent_answers": cast(CursorResult[Any], answers).rowcount,
         "rate_limit_hits": cast(CursorResult[Any], hits).rowcount,
     }
+    for name, clean in sorted(_CLEANERS.items()):
+        done[name] = clean(db, now)
+    return done
 
 
 def schedule_next(db: Session) -> jobs.Job:

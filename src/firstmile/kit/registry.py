@@ -17,6 +17,7 @@ TASK_MODULES = (
     "firstmile.journeys.tasks",
     "firstmile.kyc.tasks",
     "firstmile.kit.housekeeping",
+    "firstmile.auth.tasks",
 )
 
 

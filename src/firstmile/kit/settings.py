@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # Portal and back office: browser sessions and their cookies.
     web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     web_session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # How long a session is kept after its last use (who signed in from where, for a
+    # security investigation), then deleted by the daily housekeeping.
+    web_session_keep_days: int = Field(default=30, ge=1, le=3650)
     # The Secure flag on cookies: None follows base_url (https -> Secure).
     web_cookie_secure: bool | None = None
     # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses
