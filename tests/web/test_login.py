@@ -219,6 +219,7 @@ def test_wrong_password_counts_and_locks(
     )
     locked = right_password()  # while locked, even the right password gets the same page
     assert 'action="/backoffice/login/totp"' not in locked
+    assert "sign-in pauses for 15 minutes" in locked  # said to everyone, locked or not
     assert _without_tokens(locked, made.user.email) == _without_tokens(
         unknown.text, "nobody@example.com"
     )

@@ -23,6 +23,7 @@ from firstmile.web.pages import (
     PageRoute,
     client_ip,
     delete_cookie,
+    plural_translator,
     redirect,
     render,
     safe_next,
@@ -54,13 +55,22 @@ def check_password(
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/backoffice",
 ) -> Response:
-    _ = translator(request.state.locale)
     client = client_ip(request) or "unknown"
     ratelimit.hit(db, f"staff-login:{client}", limit=IP_LIMIT_PER_HOUR, window_seconds=3600)
     user = staff_service.check_password(db, email, password) if email and password else None
     if user is None:
         # 200, not 4xx: the edge would roll back, and the failure count must be kept
-        errors = {"password": _("The email address or the password is not right.")}
+        ngettext = plural_translator(request.state.locale)
+        errors = {
+            "password": ngettext(
+                "The email address or the password is not right. After several wrong tries, "
+                "sign-in pauses for a minute.",
+                "The email address or the password is not right. After several wrong tries, "
+                "sign-in pauses for {minutes} minutes.",
+                staff_service.LOCK_MINUTES,
+                minutes=staff_service.LOCK_MINUTES,
+            )
+        }
         context = {"next": _safe_next(next), "errors": errors, "email": email}
         return render(request, "backoffice/login.html", context)
     started = start_session(request, db, kind=web_sessions.STAFF, subject_id=user.id, pending=True)
