@@ -120,6 +120,7 @@ def test_the_page_speaks_the_customers_language(
     assert "Aktivace SIM" in text
     assert "Účtujeme jednou, na prvním vyúčtování." in text
     assert "Kč" in text
+    assert "0,121 Kč za MB" in text  # the unit in the words the plan page and contract use
 
 
 def test_another_customer_sees_nothing_of_these_bills(

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 
 from firstmile.billing import service as billing_service
 from firstmile.billing.models import PaymentMethodKind
+from firstmile.contracts import document as contract_document
 from firstmile.kit.errors import Conflict
 from firstmile.kit.http import Db
 from firstmile.kit.i18n import pick
@@ -93,11 +94,6 @@ class _Words:
             return _("Added to the hourly market (spot) price; billed after the month you used it.")
         return _("Only for what you use; billed after the month you used it.")
 
-    def unit(self, unit: str) -> str:
-        _ = self._
-        return {"minute": _("minute"), "kWh": "kWh", "MB": "MB"}.get(unit, unit)
-
-
 def _snapshot_facts(order: Order) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """(months of each time-limited discount by code, usage rates) of an ordered snapshot."""
     months = {
@@ -162,7 +158,7 @@ def _usage(
             row = {
                 "name": pick(names, locale) if isinstance(names, dict) else usage["name"],
                 "price": web_locale.Formats(locale).unit_price(usage["unit_gross"], currency),
-                "unit": words.unit(str(usage.get("unit", ""))),
+                "per_unit": contract_document.per_unit(usage.get("unit"), locale),
                 "explanation": words.usage(usage),
             }
             if row not in out:  # two lines of one plan share their rates
