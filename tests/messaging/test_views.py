@@ -133,6 +133,10 @@ def test_the_preference_page_is_in_the_customers_language_and_right_to_left_in_a
         ("subscribe", "push"),
         ("subscribe", "inapp"),
     ]
+    # its address holds the customer's token: never framed by another site, never sent on
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
 @pytest.mark.usefixtures("telco")

@@ -35,6 +35,18 @@ PAGES = Path(__file__).resolve().parent / "pages"
 LABELS = {"email": "Email", "sms": "SMS", "push": "Push notifications", "inapp": "In-app messages"}
 
 
+# The page's address holds the customer's token: no other site may frame it (clickjacking
+# a subscribe button) or learn it from a Referer; it has no script, one inline style.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+
+
 @cache
 def _page() -> Template:
     env = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape(["html"]))
@@ -77,7 +89,11 @@ def _render(
                 for c in preferences.MARKETING_CHANNELS
             ],
         )
-    return HTMLResponse(_page().render(**context), status_code=404 if customer is None else status)
+    return HTMLResponse(
+        _page().render(**context),
+        status_code=404 if customer is None else status,
+        headers=PAGE_HEADERS,
+    )
 
 
 def _customer(token: str) -> str | None:
