@@ -28,15 +28,11 @@ from firstmile.contracts.pdf import (
 )
 from firstmile.contracts.templating import fill
 from firstmile.kit.i18n import gettext_for, is_rtl, language_of, pick
+from firstmile.kit.i18n import later as _
 from firstmile.kit.money import format_money
 
 Rows = list[list[str]]
 Grid = tuple[list[str], Rows, list[int], list[bool]]
-
-
-def _(text: str) -> str:
-    """Marks a text for translation; `per_unit` translates it."""
-    return text
 
 
 # a usage rate's unit as the contract and the portal's price pages print it after the price

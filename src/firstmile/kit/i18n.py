@@ -23,6 +23,12 @@ DEFAULT_LOCALE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
+def later(text: str) -> str:
+    """Marks a text for translation where it is shown, not here (module-level messages):
+    imported as `_` so that the catalogue's extraction finds it."""
+    return text
+
+
 def language_of(locale: str) -> str:
     return locale.replace("-", "_").split("_", 1)[0].lower()
 

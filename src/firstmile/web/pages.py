@@ -42,6 +42,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.errors import FirstmileError, Forbidden, NotFound, Unauthorized
 from firstmile.kit.http import WRITE_METHODS, Db, TxRoute
 from firstmile.kit.i18n import SUPPORTED_LOCALES, gettext_for, is_rtl
+from firstmile.kit.i18n import later as _
 from firstmile.kit.settings import current as current_settings
 from firstmile.web import csrf
 from firstmile.web import locale as web_locale
@@ -51,11 +52,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 SESSION_COOKIES = {web_sessions.CUSTOMER: "fm_portal", web_sessions.STAFF: "fm_staff"}
 PAGE_PREFIXES = ("/portal", "/backoffice")
 _CSRF_INPUT = Markup('<input type="hidden" name="{}" value="{}">')
-
-
-def _(text: str) -> str:
-    """Marks a text for translation; `error_page` translates it."""
-    return text
 
 
 FORM_EXPIRED = _("This form has expired. Reload the page and try again.")

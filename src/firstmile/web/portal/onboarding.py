@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from firstmile.kit.http import Db
+from firstmile.kit.i18n import later as _
 from firstmile.orders.models import OrderStatus
 from firstmile.web.locale import Formats
 from firstmile.web.pages import PageRoute, PortalCustomer, render, translator
@@ -47,11 +48,6 @@ MILESTONES: tuple[tuple[str, str, str, frozenset[str], int], ...] = (
     ("loyalty", "nps", "nps_survey", frozenset({"wait_nps", "morning_nps"}), 30),
     ("loyalty", "offer", "loyalty_done", frozenset({"wait_offer", "morning_offer"}), 40),
 )
-
-
-def _(text: str) -> str:
-    """Marks a text for translation; the page translates it when it shows it (`say`)."""
-    return text
 
 
 # Texts too long for one line where they are used (one literal each, so they can be found).

@@ -36,6 +36,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, FirstmileError, NotFound
 from firstmile.kit.http import Db
 from firstmile.kit.i18n import SUPPORTED_LOCALES
+from firstmile.kit.i18n import later as _
 from firstmile.kit.time import utcnow
 from firstmile.packs import loader as packs
 from firstmile.web import locale as web_locale
@@ -51,11 +52,6 @@ from firstmile.web.portal import activation
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Field = Annotated[str, Form(max_length=200)]
-
-
-def _(text: str) -> str:
-    """Marks a text for translation; the page translates it."""
-    return text
 
 
 FIELD_ERRORS = {

@@ -26,13 +26,8 @@ from firstmile.contracts import document as contract_document
 from firstmile.customers.models import Account
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
+from firstmile.kit.i18n import later as _
 from firstmile.kit.i18n import pick
-
-
-def _(text: str) -> str:
-    """Marks a text for translation; the page translates it."""
-    return text
-
 
 ADDRESS_ERRORS = {
     "street": _("Enter the street."),
