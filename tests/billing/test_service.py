@@ -190,6 +190,20 @@ def test_future_signature_date_is_refused(db: Session, billing: BillingAccount) 
     assert error.value.field == "mandate_signed_on"
 
 
+def test_a_mandate_signed_just_after_midnight_where_the_operator_is_dates_from_that_day(
+    db: Session, billing: BillingAccount
+) -> None:
+    """00:30 in Prague is still the day before in UTC: the customer's date counts."""
+    with clock.frozen_at(datetime(2026, 3, 16, 23, 30, tzinfo=UTC)):
+        method = billing_service.add_payment_method(
+            db,
+            billing.id,
+            SepaDirectDebitCreate(**sepa_body(mandate_signed_on="2026-03-17")),
+            actor=SYSTEM,
+        )
+    assert str(method.mandate_signed_on) == "2026-03-17"
+
+
 def test_card_number_as_token_is_refused(db: Session, billing: BillingAccount) -> None:
     with pytest.raises(InvalidInput, match="PCI DSS") as error:
         billing_service.add_payment_method(

@@ -40,6 +40,15 @@ def test_rejects_iban_with_wrong_check_digits() -> None:
     assert error.value.message == "check digits do not match"
 
 
+@pytest.mark.parametrize("digits", ["99", "00", "01"])
+def test_rejects_check_digits_no_iban_can_have(digits: str) -> None:
+    """98 minus a remainder of 97 is 02 to 98; 99 passes mod 97 as 02 would."""
+    valid = "DE02370400440532013014"  # DE99 and DE02 leave the same remainder
+    assert check.normalise_iban(valid) == valid
+    with pytest.raises(InvalidInput, match="check digits do not match"):
+        check.normalise_iban(f"DE{digits}370400440532013014")
+
+
 def test_rejects_iban_of_wrong_length_for_its_country() -> None:
     short = "DE" + stdnum_iban.calc_check_digits("DE00" + "37040044053201300") + "37040044053201300"
     with pytest.raises(InvalidInput, match="length and format of a DE IBAN") as error:

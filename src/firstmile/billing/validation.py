@@ -63,6 +63,10 @@ def normalise_iban(value: str, *, field: str = "iban") -> str:
             "is not an IBAN: two letters, two check digits, then 11 to 30 letters or digits",
             field=field,
         )
+    # ISO 13616 check digits are 98 minus a remainder of 97: 02 to 98. 00, 01 and 99 pass
+    # the mod-97 test as 97, 98 and 02 would, but no bank issues them (stdnum lets them by).
+    if not 2 <= int(number[2:4]) <= 98:
+        raise InvalidInput("check digits do not match", field=field)
     try:
         stdnum_iban.validate(number, check_country=False)
     except InvalidChecksum as exc:

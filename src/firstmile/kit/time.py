@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -14,6 +15,11 @@ def utcnow() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.now(UTC) + _offset
+
+
+def today_in(time_zone: str) -> date:
+    """Today's date where `time_zone` is (the operator's: the date a customer signs on)."""
+    return utcnow().astimezone(ZoneInfo(time_zone)).date()
 
 
 @contextmanager

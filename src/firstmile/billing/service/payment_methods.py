@@ -19,7 +19,7 @@ from firstmile.billing.schemas import CardCreate, SepaDirectDebitCreate
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, NotFound
-from firstmile.kit.time import utcnow
+from firstmile.kit.time import today_in, utcnow
 from firstmile.packs import loader as packs
 
 
@@ -60,7 +60,9 @@ def add_payment_method(
     billing = _billing_account(db, billing_account_id, lock=True)
     if billing.status != BillingAccountStatus.ACTIVE:
         raise Conflict("the billing account is closed")
-    method = _sepa(db, billing, data) if isinstance(data, SepaDirectDebitCreate) else _card(data)
+    method = (
+        _sepa(db, billing, data) if isinstance(data, SepaDirectDebitCreate) else _card(db, data)
+    )
     active = repo.payment_methods(db, billing.id, active_only=True)
     method.is_default = data.make_default or not any(m.is_default for m in active)
     if method.is_default:
@@ -78,9 +80,9 @@ def _sepa(db: Session, billing: BillingAccount, data: SepaDirectDebitCreate) -> 
     iban = check.normalise_iban(data.iban, field="iban")
     check.require_sepa_country(iban, field="iban")
     bic = check.normalise_bic(data.bic, iban=iban, field="bic") if data.bic else None
-    check.check_signature_date(
-        data.mandate_signed_on, today=utcnow().date(), field="mandate_signed_on"
-    )
+    # the customer signs on a date where the operator is (the portal dates it so)
+    today = today_in(packs.current_meta(db).timezone)
+    check.check_signature_date(data.mandate_signed_on, today=today, field="mandate_signed_on")
     creditor_id = _creditor_id(db)
     reference = _next_mandate_reference(db, billing, creditor_id)
     return PaymentMethod(
@@ -117,11 +119,10 @@ def _next_mandate_reference(db: Session, billing: BillingAccount, creditor_id: s
             return reference
 
 
-def _card(data: CardCreate) -> PaymentMethod:
+def _card(db: Session, data: CardCreate) -> PaymentMethod:
     check.refuse_card_number(data.token_reference, field="token_reference")
-    check.check_card_expiry(
-        data.expiry_month, data.expiry_year, today=utcnow().date(), field="expiry_year"
-    )
+    today = today_in(packs.current_meta(db).timezone)
+    check.check_card_expiry(data.expiry_month, data.expiry_year, today=today, field="expiry_year")
     return PaymentMethod(
         kind=PaymentMethodKind.CARD,
         status=PaymentMethodStatus.ACTIVE,

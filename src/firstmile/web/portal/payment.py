@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -37,7 +36,7 @@ from firstmile.kit.errors import Conflict, FirstmileError, NotFound
 from firstmile.kit.http import Db
 from firstmile.kit.i18n import SUPPORTED_LOCALES
 from firstmile.kit.i18n import later as _
-from firstmile.kit.time import utcnow
+from firstmile.kit.time import today_in
 from firstmile.packs import loader as packs
 from firstmile.web import locale as web_locale
 from firstmile.web.pages import (
@@ -338,7 +337,7 @@ def add_method(
 
 def _today(db: Session) -> date:
     """Today where the operator is: the mandate's date of signature."""
-    return utcnow().astimezone(ZoneInfo(packs.current_meta(db).timezone)).date()
+    return today_in(packs.current_meta(db).timezone)
 
 
 @router.post("/portal/payment/methods/{method_id}/revoke")
