@@ -90,6 +90,28 @@ def test_an_expired_quote_cannot_be_ordered(telco: str, db: Session) -> None:
         service.place_order(db, quote_id=quote.id, actor=f.AGENT)
 
 
+@pytest.mark.parametrize("closed", ["customer", "account"])
+def test_a_quote_cannot_be_ordered_once_its_customer_or_account_closed(
+    telco: str, db: Session, closed: str
+) -> None:
+    quote = f.quote(db, {"offering": "mobile-10gb"})
+    if closed == "customer":
+        customer = db.get(Customer, quote.customer_id)
+        assert customer is not None
+        customer.status = CustomerStatus.CLOSED
+    else:
+        account = db.get(Account, quote.account_id)
+        assert account is not None
+        account.status = AccountStatus.CLOSED
+    db.commit()
+    with pytest.raises(Conflict) as refused:
+        service.place_order(db, quote_id=quote.id, actor=f.AGENT)
+    assert refused.value.field == f"{closed}_id"
+    db.rollback()
+    assert db.scalars(select(Order)).all() == []
+    assert db.get_one(Quote, quote.id).status == QuoteStatus.OPEN  # still the customer's
+
+
 def test_unknown_quote_is_not_found(telco: str, db: Session) -> None:
     with pytest.raises(NotFound):
         service.place_order(db, quote_id="nope", actor=f.AGENT)

@@ -30,7 +30,7 @@ from firstmile.catalog.schemas import QuoteCreate
 from firstmile.catalog.service.catalog import current_release
 from firstmile.catalog.service.items import ResolvedItem, resolve_item
 from firstmile.customers import repository as customers_repo
-from firstmile.customers.models import Account, AccountStatus, Customer
+from firstmile.customers.models import Account, AccountStatus, Customer, CustomerStatus
 from firstmile.eventlog import service as eventlog
 from firstmile.kit.db import Session, new_id
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
@@ -42,13 +42,19 @@ SNAPSHOT_VERSION = 1
 MAX_START_DAYS = 180
 
 
-def _customer_and_account(db: Session, data: QuoteCreate) -> tuple[Customer, Account]:
-    customer = customers_repo.find(db, data.customer_id)
+def _customer_and_account(
+    db: Session, customer_id: str, account_id: str
+) -> tuple[Customer, Account]:
+    """Who may be quoted and may order, checked for a quote and again for its order (the
+    customer or the account may have closed in between)."""
+    customer = customers_repo.find(db, customer_id)
     if customer is None:
-        raise NotFound("customer", data.customer_id)
-    account = repo.find_account(db, data.account_id)
+        raise NotFound("customer", customer_id)
+    if customer.status == CustomerStatus.CLOSED:
+        raise Conflict("the customer is closed", field="customer_id")
+    account = repo.find_account(db, account_id)
     if account is None:
-        raise NotFound("account", data.account_id)
+        raise NotFound("account", account_id)
     if account.customer_id != customer.id:
         raise InvalidInput("the account belongs to another customer", field="account_id")
     if account.status == AccountStatus.CLOSED:
@@ -247,7 +253,7 @@ def _content(
 def create_quote(db: Session, data: QuoteCreate, *, actor: Actor) -> Quote:
     """Price the cart and store it as an immutable quote (everything checked before writing)."""
     release = current_release(db)
-    customer, account = _customer_and_account(db, data)
+    customer, account = _customer_and_account(db, data.customer_id, data.account_id)
     locale = _locale(data.locale, customer)
     start = _start(data.start_date, release)
     items = [
@@ -327,6 +333,7 @@ def mark_quote_ordered(db: Session, quote_id: str, *, actor: Actor | None = None
         raise QuoteAlreadyOrdered("the quote has already been ordered", field="quote_id")
     if status == QuoteStatus.EXPIRED:
         raise QuoteExpired("the quote has expired; ask for a new one", field="quote_id")
+    _customer_and_account(db, quote.customer_id, quote.account_id)
     quote.status, quote.ordered_at = QuoteStatus.ORDERED, utcnow()
     db.flush()
     eventlog.record(
