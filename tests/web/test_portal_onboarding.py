@@ -307,6 +307,8 @@ def test_payment_set_up_with_a_valid_iban(
     }
     saved = post_form(client, "/portal/payment/methods", data, via="/portal/payment")
     assert saved.status_code == 303
+    again = post_form(client, "/portal/payment/methods", data, via="/portal/payment")
+    assert again.status_code == 303  # sent twice (a double click): still one mandate
     with sessions() as db:
         (billing,) = billing_service.find_billing_accounts(db, account_id=placed.account_id)
         (method,) = billing_service.payment_methods(db, billing.id)

@@ -51,19 +51,27 @@ def add_payment_method(
     data: SepaDirectDebitCreate | CardCreate,
     *,
     actor: Actor,
+    repeatable: bool = False,
 ) -> PaymentMethod:
     """Add a SEPA mandate or a card token; a new default only moves the default flag.
 
     The billing account row is locked first, so concurrent additions number their mandates
-    one after the other and leave exactly one default.
+    one after the other and leave exactly one default. `repeatable` (a form, which carries
+    no idempotency key): the active mandate for the same account, holder and date of
+    signature is returned instead of a second one (a double click, a reloaded page), found
+    under the lock, so two requests at once also make one.
     """
     billing = _billing_account(db, billing_account_id, lock=True)
     if billing.status != BillingAccountStatus.ACTIVE:
         raise Conflict("the billing account is closed")
+    active = repo.payment_methods(db, billing.id, active_only=True)
+    if repeatable and isinstance(data, SepaDirectDebitCreate):
+        same = _same_mandate(active, data)
+        if same is not None:
+            return same
     method = (
         _sepa(db, billing, data) if isinstance(data, SepaDirectDebitCreate) else _card(db, data)
     )
-    active = repo.payment_methods(db, billing.id, active_only=True)
     method.is_default = data.make_default or not any(m.is_default for m in active)
     if method.is_default:
         for other in active:
@@ -74,6 +82,19 @@ def add_payment_method(
     db.flush()
     _record_added(db, billing, method, actor)
     return method
+
+
+def _same_mandate(active: list[PaymentMethod], data: SepaDirectDebitCreate) -> PaymentMethod | None:
+    iban = check.normalise_iban(data.iban, field="iban")
+    for method in active:
+        if (
+            method.kind == PaymentMethodKind.SEPA_DIRECT_DEBIT
+            and method.iban == iban
+            and method.holder_name == data.holder_name.strip()
+            and method.mandate_signed_on == data.mandate_signed_on
+        ):
+            return method
+    return None
 
 
 def _sepa(db: Session, billing: BillingAccount, data: SepaDirectDebitCreate) -> PaymentMethod:

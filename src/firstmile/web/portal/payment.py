@@ -327,7 +327,9 @@ def add_method(
         else:
             return _again(request, db, me, account.id, {"kind": FIELD_ERRORS["kind"]}, values)
         billing = _ensure_billing(db, me, account)
-        billing_service.add_payment_method(db, billing.id, data, actor=customer_actor(me))
+        billing_service.add_payment_method(
+            db, billing.id, data, actor=customer_actor(me), repeatable=True
+        )
     except (ValidationError, FirstmileError) as exc:
         if isinstance(exc, FirstmileError) and exc.status_code != 422:
             raise
