@@ -62,3 +62,47 @@ def test_preview_uses_the_billing_accounts_own_cycle_day(db: Session, placed: Or
     assert preview["orders"][0]["first_period_end"] == "2026-03-19"
     assert preview["direction"] == "rtl"
     assert preview["payment"]["method"] is None
+
+
+def test_a_feature_switched_after_activation_changes_the_regular_bill(
+    db: Session, telco: str
+) -> None:
+    """A paid feature switched on (a modify order, no new contract) is billed at the price
+    its order locked; switched off again, it no longer is."""
+    from firstmile.orders import service as orders_service
+
+    order = order_factory.order(db, {"offering": "fibre-300"})
+    order_factory.sign(db, order)
+    db.commit()
+    for item in orders_service.get_order(db, order.id).items:
+        order_factory.activated(db, order.id, item.id)
+    db.commit()
+    billing = billing_service.create_billing_account(
+        db, BillingAccountCreate(**billing_account_body(order.account_id)), actor=SYSTEM
+    )
+    db.commit()
+
+    def regular() -> Decimal:
+        return Decimal(billing_service.first_bill_preview(db, billing.id)["regular_bill"]["gross"])
+
+    def switch(on: bool) -> Decimal:
+        product_id = orders_service.get_order(db, order.id).items[0].product_id
+        change = orders_service.change_features(
+            db, product_id=product_id, features={"content-filter": on}, actor=order_factory.AGENT
+        )
+        db.commit()
+        order_factory.activated(db, change.id, change.items[0].id)
+        db.commit()
+        return Decimal(change.monthly_gross)
+
+    before = regular()
+    added = switch(True)
+    assert added > 0
+    assert regular() == before + added
+    names = [
+        line["code"]
+        for line in billing_service.first_bill_preview(db, billing.id)["regular_bill"]["lines"]
+    ]
+    assert "content-filter" in names
+    switch(False)
+    assert regular() == before

@@ -15,7 +15,7 @@ Rounding rules (the customer can redo every sum by hand):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -187,6 +187,53 @@ def bill_preview(snapshot: Mapping[str, Any], *, start: date, cycle_day: int) ->
         "regular": _bill(regular),
         "schedule": _schedule(lines),
     }
+
+
+def with_features(
+    snapshot: Mapping[str, Any], units: Mapping[int, Sequence[Mapping[str, bool]]]
+) -> Mapping[str, Any]:
+    """The snapshot's lines with each item's priced features as its products have them now
+    (`units`: quote item -> each unit's features, after changes ordered since): a feature
+    pays its monthly, at the price the snapshot locked, for each unit that has it on. The
+    snapshot itself when nothing changed."""
+    rate = Decimal(str((snapshot.get("tax") or {}).get("rate") or "0"))
+    lines = [dict(line) for line in snapshot["lines"]]
+    changed = False
+    for item in snapshot.get("items", []):
+        index, features = item["index"], units.get(item["index"])
+        if not features:
+            continue
+        for spec in item.get("features", []):
+            if spec.get("monthly_net") is None:
+                continue
+            code = spec["code"]
+            on = sum(1 for unit in features if unit.get(code, False))
+            mine = [
+                line
+                for line in lines
+                if line["item"] == index and line["kind"] == "feature" and line["code"] == code
+            ]
+            if sum(int(line["quantity"]) for line in mine) == on:
+                continue
+            changed = True
+            lines = [line for line in lines if not any(line is m for m in mine)]
+            if on:
+                unit_net = Decimal(str(spec["monthly_net"]))
+                line = make_line(
+                    item=index,
+                    source=spec["source"],
+                    code=code,
+                    kind="feature",
+                    name=spec["name"],
+                    names=dict(spec["names"]),
+                    charge=RECURRING,
+                    quantity=on,
+                    unit_net=unit_net,
+                    net=q(unit_net * on),
+                    tax_rate=rate,
+                )
+                lines.append(line.to_json())
+    return {**snapshot, "lines": lines} if changed else snapshot
 
 
 def _texts(o: Mapping[str, Any], locale: str) -> tuple[str, dict[str, str]]:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from firstmile.catalog import pricing
 from firstmile.kit.db import Session
 from firstmile.kit.time import utcnow
 from firstmile.orders import repository as orders_repo
 from firstmile.orders import service as orders_service
-from firstmile.orders.models import Order, OrderKind, OrderStatus, ProductStatus
+from firstmile.orders.models import Order, OrderKind, OrderStatus, Product, ProductStatus
 from firstmile.packs import loader as packs
 
 BILLED_ORDER_STATUSES = frozenset(
@@ -45,13 +46,9 @@ def _account_orders(db: Session, customer_id: str, account_id: str) -> list[Orde
             return found
 
 
-def _start(db: Session, order: Order, today: date, tz: ZoneInfo) -> date:
+def _start(products: Sequence[Product], order: Order, today: date, tz: ZoneInfo) -> date:
     """The day the first live product went live; else the quoted start, never before today."""
-    live = [
-        p.activated_at.astimezone(tz).date()
-        for p in orders_repo.products_of_order(db, order.id)
-        if p.activated_at is not None
-    ]
+    live = [p.activated_at.astimezone(tz).date() for p in products if p.activated_at is not None]
     if live:
         return min(live)
     quoted = order.snapshot.get("start_date")
@@ -59,15 +56,26 @@ def _start(db: Session, order: Order, today: date, tz: ZoneInfo) -> date:
     return max(planned, today)
 
 
+def _billed(order: Order, products: Sequence[Product]) -> Mapping[str, Any]:
+    """The order's snapshot with its products' features as they are now: a feature switched
+    on or off after activation (a `modify` order, no new contract) changes the bill."""
+    units: dict[int, list[Mapping[str, bool]]] = {}
+    for product in products:
+        units.setdefault(product.quote_item, []).append(product.features or {})
+    return pricing.with_features(order.snapshot, units)
+
+
 def orders_for(db: Session, customer_id: str, account_id: str) -> list[Ordered]:
     """The account's new-product orders that are, or will be, billed, oldest first."""
     tz = ZoneInfo(packs.current_meta(db).timezone)
     today = utcnow().astimezone(tz).date()
-    out = [
-        Ordered(order.id, str(order.status), order.snapshot, _start(db, order, today, tz))
-        for order in _account_orders(db, customer_id, account_id)
-        if order.kind == OrderKind.NEW and order.status in BILLED_ORDER_STATUSES
-    ]
+    out = []
+    for order in _account_orders(db, customer_id, account_id):
+        if order.kind != OrderKind.NEW or order.status not in BILLED_ORDER_STATUSES:
+            continue
+        products = orders_repo.products_of_order(db, order.id)
+        billed = _billed(order, products)
+        out.append(Ordered(order.id, str(order.status), billed, _start(products, order, today, tz)))
     return sorted(out, key=lambda o: (o.start, o.order_id))
 
 
