@@ -264,6 +264,22 @@ def test_preview_prorates_a_mid_cycle_start(db: Session, billing: BillingAccount
     assert "April 15, 2026" in preview["payment"]["summary"]
 
 
+def test_an_order_starting_in_a_later_cycle_is_not_on_the_first_bill(
+    billing: BillingAccount,
+) -> None:
+    """The first bill ends the first cycle: a second order two months later comes on its own
+    cycle's bill, not merged into the first with the months between left out."""
+    first = Ordered("order-1", "completed", snapshot(), date(2026, 1, 5))
+    later = Ordered("order-2", "in_progress", snapshot(), date(2026, 3, 10))
+    preview = compose_preview(billing, [first, later], method=None, locale="en")
+    alone = compose_preview(billing, [first], method=None, locale="en")
+    assert preview["first_bill"]["issue_date"] == "2026-02-01"
+    assert preview["first_bill"]["gross"] == alone["first_bill"]["gross"]
+    assert {line["order_id"] for line in preview["first_bill"]["lines"]} == {"order-1"}
+    assert preview["regular_bill"]["gross"] == "1210.00"  # both, every month
+    assert [o["first_period_end"] for o in preview["orders"]] == ["2026-01-31", "2026-03-31"]
+
+
 @pytest.mark.parametrize("locale", ["en", "ja", "cs", "sv", "ar"])
 def test_preview_labels_and_amounts_in_every_locale(
     db: Session, billing: BillingAccount, locale: str

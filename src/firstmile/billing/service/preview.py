@@ -93,10 +93,15 @@ def compose_preview(
         firsts.append((item, bills["first"]))
         regulars.append((item, bills["regular"]))
         per_order.append(_order_summary(item, bills, fmt))
-    issue = max(date.fromisoformat(b["period_end"]) for _, b in firsts) + timedelta(days=1)
+    # The account's first bill ends its first cycle: it holds the orders whose first period
+    # ends then; an order that starts in a later cycle comes on the bill that ends that one
+    # (by then the earlier orders' full months are billed on the bills between).
+    ends = min(date.fromisoformat(b["period_end"]) for _, b in firsts)
+    issue = ends + timedelta(days=1)
     due = issue + timedelta(days=payment_terms_days)
+    on_first = [(item, b) for item, b in firsts if date.fromisoformat(b["period_end"]) == ends]
     first_bill = {
-        **_bill(firsts, fmt),
+        **_bill(on_first, fmt),
         "issue_date": issue.isoformat(),
         "issue_date_formatted": fmt.day(issue),
         "due_date": due.isoformat(),
