@@ -157,3 +157,22 @@ def test_quote_start_date_is_kept(
     )
     assert answer.status_code == 201
     assert date.fromisoformat(answer.json()["start_date"]) == start
+
+
+def test_a_quote_works_its_bills_out_for_the_billing_day_given(
+    telco: str, client: TestClient, agent: dict[str, str], db: Session
+) -> None:
+    """The contract prints these bills: for an account whose billing day is already chosen,
+    they must end its first period on that day, not on the operator's default."""
+    customer, account = customer_with_account(db)
+    body = quote_body(customer, account, {"offering": "mobile-10gb"}) | {
+        "start_date": None,
+        "cycle_day": 20,
+    }
+    quote = client.post("/api/quotes", json=body, headers=agent).json()
+    first = quote["content"]["bills"]["first"]
+    assert quote["content"]["cycle_day"] == quote["content"]["bills"]["cycle_day"] == 20
+    assert first["period_end"].endswith("-19")
+    refused = client.post("/api/quotes", json=body | {"cycle_day": 29}, headers=agent)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "cycle_day"

@@ -68,9 +68,19 @@ def test_arabic_contract_declares_its_language(pdfs: dict[str, bytes]) -> None:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en", ["Contract for electronic communications services", "within 14 days"]),
+        (
+            "en",
+            [
+                "Contract for electronic communications services",
+                "within 14 days",
+                "worked out for billing on day 1 of each month",
+            ],
+        ),
         ("ja", ["電気通信サービス契約書", "14日以内"]),
-        ("cs", ["Smlouva o poskytování služeb", "1 001,88 Kč", "10. března 2026"]),
+        (
+            "cs",
+            ["Smlouva o poskytování služeb", "1 001,88 Kč", "10. března 2026", "dne 1. v každém"],
+        ),
         ("sv", ["Avtal om elektroniska kommunikationstjänster", "Ångerrätt"]),
         ("ar", ["حق الانسحاب", "14"]),
     ],

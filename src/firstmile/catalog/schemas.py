@@ -79,6 +79,13 @@ class QuoteCreate(_Input):
     items: list[QuoteItemCreate] = Field(min_length=1, max_length=20)
     start_date: date | None = Field(default=None, description="default: today (pack time zone)")
     locale: str | None = Field(default=None, description="default: the customer's language")
+    cycle_day: int | None = Field(
+        default=None,
+        ge=1,
+        le=28,
+        description="the billing day the bills are worked out for: the account's billing "
+        "account's, once set up (default: the operator's)",
+    )
 
 
 class QuoteRead(BaseModel):

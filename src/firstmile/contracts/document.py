@@ -120,6 +120,9 @@ def clause_context(data: ContractInput, fmt: Formats) -> dict[str, Any]:
             "monthly_total": fmt.money(totals.get("monthly", {}).get("gross")),
             "first_bill_total": fmt.money(bills.get("first", {}).get("gross")),
             "regular_bill_total": fmt.money(bills.get("regular", {}).get("gross")),
+            # the billing day the bills table was worked out for (the account's, if set up
+            # when quoted; else the operator's default)
+            "cycle_day": snap.get("cycle_day") or bills.get("cycle_day") or 1,
         },
         "cooling_off_days": data.cooling_off_days,
     }
@@ -145,6 +148,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
             "monthly_total",
             "first_bill_total",
             "regular_bill_total",
+            "cycle_day",
         ),
         "x",
     ),

@@ -205,6 +205,7 @@ def _content(
     valid_until: datetime,
 ) -> dict[str, Any]:
     rate = Decimal(release.tax["rate"])
+    cycle_day = data.cycle_day or release.default_cycle_day
     lines: list[pricing.Line] = []
     for item in items:
         lines += pricing.item_lines(
@@ -228,7 +229,7 @@ def _content(
         "account_kind": account.kind,
         "service_address": data.service_address.model_dump(),
         "start_date": start.isoformat(),
-        "cycle_day": release.default_cycle_day,
+        "cycle_day": cycle_day,
         "valid_until": valid_until.isoformat(),
         "tax": {
             "rate": str(rate),
@@ -244,9 +245,7 @@ def _content(
             x for x in lines if x.charge == pricing.RECURRING and x.months is None
         ),
     }
-    content["bills"] = pricing.bill_preview(
-        content, start=start, cycle_day=release.default_cycle_day
-    )
+    content["bills"] = pricing.bill_preview(content, start=start, cycle_day=cycle_day)
     return content
 
 

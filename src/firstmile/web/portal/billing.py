@@ -94,6 +94,7 @@ class _Words:
             return _("Added to the hourly market (spot) price; billed after the month you used it.")
         return _("Only for what you use; billed after the month you used it.")
 
+
 def _snapshot_facts(order: Order) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """(months of each time-limited discount by code, usage rates) of an ordered snapshot."""
     months = {

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from firstmile.billing import service as billing_service
 from firstmile.catalog import service as catalog_service
 from firstmile.catalog.models import Quote, QuoteStatus
 from firstmile.catalog.schemas import QuoteCreate, QuoteItemCreate, ServiceAddress
@@ -226,12 +227,15 @@ def _reprice(
     items: list[QuoteItemCreate],
 ) -> Quote:
     """A new quote for the cart: priced by the catalog, or InvalidInput naming the field."""
+    billing = billing_service.find_billing_accounts(db, account_id=account.id)
     data = QuoteCreate(
         customer_id=me.id,
         account_id=account.id,
         service_address=address,
         items=items,
         locale=request.state.locale,
+        # the bills in the offer and the contract for the billing day already chosen
+        cycle_day=billing[0].cycle_day if billing else None,
     )
     return catalog_service.create_quote(db, data, actor=customer_actor(me))
 
