@@ -16,6 +16,8 @@ from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
 from firstmile.journeys import service as journeys_service
 from firstmile.journeys.models import JourneyInstance
+from firstmile.web.backoffice import event_labels
+from firstmile.web.pages import translator
 from tests.conftest import RunJobs
 from tests.factories import billing as billing_factories
 from tests.factories import customers as customer_factories
@@ -73,8 +75,9 @@ def test_the_customer_page_shows_orders_timeline_and_journeys(
     page = client.get(f"/backoffice/customers/{customer_id}")
     assert page.status_code == 200
     assert f'title="{order_id}"' in page.text  # the order, under its short number
-    assert "<code>order.placed</code>" in page.text  # the timeline
-    assert f"<code>{first_event}</code>" in page.text
+    timeline = page.text.split('id="timeline"')[1]
+    assert "<td>Order placed</td>" in timeline  # event types in words
+    assert f"<td>{event_labels.event_types(translator('en'))[str(first_event)]}</td>" in timeline
     assert "Telco onboarding" in page.text  # where the journey stands
     assert 'action="/backoffice/journey-instances/' not in page.text  # agents do not steer
     with sessions() as db:

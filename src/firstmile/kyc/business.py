@@ -10,7 +10,7 @@ same: approve, review (a case for an agent) or reject.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -140,7 +140,10 @@ def verify(db: Session, customer_id: str, *, actor: Actor) -> Verification:
         customer_id=customer_id,
         status=VerificationStatus.AWAITING_DOCUMENTS,
         typed={"business": {"legal_name": customer.legal_name, "parties": len(people)}},
-        checks=[{"name": f.field or f.rule, "ok": False, "message": f.detail} for f in findings],
+        checks=[
+            kyc_service.check_entry(f.field or f.rule, False, f.detail, f.code, f.params)
+            for f in findings
+        ],
         score=decision.score,
         outcome=decision.outcome,
         reasons=decision.reasons,
@@ -161,31 +164,36 @@ def _company_findings(customer: Customer) -> list[risk.Finding]:
     ):
         if not value:
             if field == "registration_number":
-                out.append(risk.Finding("identifier_invalid", "no registration number", field))
+                code = "business.no_registration_number"
+                detail = "no registration number"
+                out.append(risk.Finding("identifier_invalid", detail, field, code))
             continue
         result = identifiers.check(kind, value, customer.country)
         if not result.valid:
-            out.append(risk.Finding("identifier_invalid", f"{field}: {result.reason}", field))
+            found = kyc_service.identifier_finding(result, field)
+            out.append(replace(found, detail=f"{field}: {result.reason}"))
     return out
 
 
 def _party_findings(people: list[BusinessParty]) -> list[risk.Finding]:
     out = []
     if not any(PartyRole.SIGNATORY in p.roles for p in people):
-        out.append(
-            risk.Finding("identifier_invalid", "nobody may sign for the business", "signatory")
-        )
+        detail, code = "nobody may sign for the business", "business.no_signatory"
+        out.append(risk.Finding("identifier_invalid", detail, "signatory", code))
     if not any(PartyRole.BENEFICIAL_OWNER in p.roles for p in people):
-        out.append(
-            risk.Finding("data_mismatch", "no beneficial owner is recorded", "beneficial_owner")
-        )
+        detail, code = "no beneficial owner is recorded", "business.no_beneficial_owner"
+        out.append(risk.Finding("data_mismatch", detail, "beneficial_owner", code))
     shares = sum(
         (p.ownership_percent or Decimal(0)) for p in people if PartyRole.BENEFICIAL_OWNER in p.roles
     )
     if shares > 100:
         out.append(
             risk.Finding(
-                "data_mismatch", f"the owners' shares add up to {shares} %", "ownership_percent"
+                "data_mismatch",
+                f"the owners' shares add up to {shares} %",
+                "ownership_percent",
+                "business.shares_over_100",
+                {"percent": str(shares)},
             )
         )
     return out

@@ -7,6 +7,7 @@ Pure: the service gathers the findings; this module only weighs them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from typing import Any
 
 APPROVE, REVIEW, REJECT = "approve", "review", "reject"
@@ -28,9 +29,16 @@ RULES = {
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing a check found. `detail` says it in English; `code` names it (`mrz.adult.
+    under_age`, `finding.velocity_phone`) and `params` hold its values (numbers, ISO dates,
+    country codes) so the back office can word it in the reviewer's language. Both are kept
+    in the reason beside `detail` (and blanked with it when the details are purged)."""
+
     rule: str
     detail: str
     field: str | None = None
+    code: str | None = None
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ def decide(findings: list[Finding], policy: Policy) -> Decision:
             "weight": policy.weights.get(f.rule, 0),
             "detail": f.detail,
             **({"field": f.field} if f.field else {}),
+            **({"code": f.code, "params": dict(f.params)} if f.code else {}),
         }
         for f in findings
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kyc.identifiers import contact, numbers
-from firstmile.kyc.identifiers.result import IdentifierKind, IdentifierResult
+from firstmile.kyc.identifiers.result import IdentifierKind, IdentifierResult, Problem
 from firstmile.kyc.identifiers.schemes import SCHEMES
 
 __all__ = ["IdentifierKind", "IdentifierResult", "check", "supported_countries"]
@@ -38,7 +38,7 @@ def check(
     cc = _country(country)
     raw = value.strip()
     if not raw:
-        return IdentifierResult(what, cc, False, None, "it is empty")
+        return IdentifierResult.refused(what, cc, Problem("it is empty", "empty"), None)
     if what is IdentifierKind.PHONE:
         return contact.phone(raw, cc, require_mobile=require_mobile, match_country=match_country)
     if what is IdentifierKind.EMAIL:

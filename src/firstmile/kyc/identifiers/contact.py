@@ -6,7 +6,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from firstmile.kyc.errors import UnsupportedIdentifier
-from firstmile.kyc.identifiers.result import IdentifierKind, IdentifierResult, foreign
+from firstmile.kyc.identifiers.result import IdentifierKind, IdentifierResult, Problem, foreign
 
 _PHONE_TYPES = {
     getattr(phonenumbers.PhoneNumberType, name): name.lower()
@@ -27,7 +27,8 @@ def email(raw: str, cc: str | None, *, check_dns: bool) -> IdentifierResult:
     try:
         info = validate_email(raw, check_deliverability=check_dns)
     except EmailNotValidError as exc:
-        return IdentifierResult(kind, cc, False, None, str(exc), "email address")
+        problem = Problem(str(exc), "email_invalid")
+        return IdentifierResult.refused(kind, cc, problem, "email address")
     details = {"domain": info.ascii_domain}
     return IdentifierResult(kind, cc, True, info.normalized, None, "email address", details=details)
 
@@ -44,52 +45,61 @@ def phone(
     try:
         parsed = phonenumbers.parse(raw, cc)
     except phonenumbers.NumberParseException as exc:
-        return IdentifierResult(kind, cc, False, None, _parse_problem(exc, raw, cc), "phone number")
+        return IdentifierResult.refused(kind, cc, _parse_problem(exc, raw, cc), "phone number")
     region = phonenumbers.region_code_for_number(parsed) or (
         phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     )
     problem = _phone_problem(parsed, region)
     if problem is not None:
-        return IdentifierResult(kind, cc, False, None, problem, "phone number")
+        return IdentifierResult.refused(kind, cc, problem, "phone number")
     number_type = phonenumbers.number_type(parsed)
     mobile = number_type in _MOBILE_TYPES
     type_name = _PHONE_TYPES.get(number_type, "unknown")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     reason = foreign("number", region, cc, match_country)
     if reason is None and require_mobile and not mobile:
-        reason = f"not a mobile number ({type_name.replace('_', ' ')})"
+        text = f"not a mobile number ({type_name.replace('_', ' ')})"
+        reason = Problem(text, "not_mobile", {"number_type": type_name})
     details = {"region": region, "number_type": type_name}
+    if reason is not None:
+        return IdentifierResult.refused(
+            kind, cc, reason, "phone number", normalised=e164, mobile=mobile, details=details
+        )
     return IdentifierResult(
-        kind, cc, reason is None, e164, reason, "phone number", mobile=mobile, details=details
+        kind, cc, True, e164, None, "phone number", mobile=mobile, details=details
     )
 
 
-def _parse_problem(exc: phonenumbers.NumberParseException, raw: str, cc: str | None) -> str:
+def _parse_problem(exc: phonenumbers.NumberParseException, raw: str, cc: str | None) -> Problem:
     error = phonenumbers.NumberParseException
     if exc.error_type == error.INVALID_COUNTRY_CODE:
         if cc is None and not raw.startswith("+"):
-            return "no country calling code: write it as +<code> or give the country"
-        return "unknown country calling code"
+            text = "no country calling code: write it as +<code> or give the country"
+            return Problem(text, "no_calling_code")
+        return Problem("unknown country calling code", "unknown_calling_code")
     if exc.error_type == error.TOO_LONG:
-        return "too long to be a phone number"
+        return Problem("too long to be a phone number", "phone_too_long")
     if exc.error_type in (error.TOO_SHORT_NSN, error.TOO_SHORT_AFTER_IDD):
-        return "too short to be a phone number"
-    return "not a phone number"
+        return Problem("too short to be a phone number", "phone_too_short")
+    return Problem("not a phone number", "not_a_phone_number")
 
 
-def _phone_problem(parsed: phonenumbers.PhoneNumber, region: str) -> str | None:
+def _phone_problem(parsed: phonenumbers.PhoneNumber, region: str) -> Problem | None:
     possible = phonenumbers.is_possible_number_with_reason(parsed)
     result = phonenumbers.ValidationResult
+    where = {"country": region}
     if possible == result.TOO_SHORT:
-        return f"too short for a number in {region}"
+        return Problem(f"too short for a number in {region}", "phone_too_short_in", where)
     if possible == result.TOO_LONG:
-        return f"too long for a number in {region}"
+        return Problem(f"too long for a number in {region}", "phone_too_long_in", where)
     if possible == result.INVALID_LENGTH:
-        return f"wrong length for a number in {region}"
+        return Problem(f"wrong length for a number in {region}", "phone_wrong_length_in", where)
     if possible == result.IS_POSSIBLE_LOCAL_ONLY:
-        return f"a local number: write it with its area code ({region})"
+        text = f"a local number: write it with its area code ({region})"
+        return Problem(text, "phone_local_only", where)
     if possible == result.INVALID_COUNTRY_CODE:
-        return "unknown country calling code"
+        return Problem("unknown country calling code", "unknown_calling_code")
     if not phonenumbers.is_valid_number(parsed):
-        return f"not a valid number in {region}: no such range is in use"
+        text = f"not a valid number in {region}: no such range is in use"
+        return Problem(text, "phone_no_such_range", where)
     return None

@@ -25,7 +25,7 @@ from stdnum.exceptions import (
 
 from firstmile.kit.errors import InvalidInput
 from firstmile.kyc.errors import UnsupportedIdentifier
-from firstmile.kyc.identifiers.result import IdentifierKind, IdentifierResult, foreign
+from firstmile.kyc.identifiers.result import IdentifierKind, IdentifierResult, Problem, foreign
 from firstmile.kyc.identifiers.schemes import FORMAT_ONLY, LENGTHS, SCHEMES
 
 _COMPONENT_HINTS = {
@@ -44,23 +44,26 @@ def _title(module: Any) -> str:
     return doc.strip().splitlines()[0].rstrip(".")
 
 
-def _problem(exc: ValidationError, compact: str, kind: IdentifierKind) -> str:
-    """The reason for a python-stdnum failure, with its own detail when it gives one."""
+def _problem(exc: ValidationError, compact: str, kind: IdentifierKind) -> Problem:
+    """The reason for a python-stdnum failure, with its own detail when it gives one (in
+    English only: the code and its values leave it out)."""
+    params: dict[str, Any] = {}
     if isinstance(exc, InvalidChecksum):
-        reason = "check digit does not match"
+        reason, code = "check digit does not match", "check_digit"
     elif isinstance(exc, InvalidLength):  # a subclass of InvalidFormat: test it first
-        reason = f"wrong length ({len(compact)} characters)"
+        reason, code = f"wrong length ({len(compact)} characters)", "wrong_length"
+        params = {"length": len(compact)}
     elif isinstance(exc, InvalidFormat):
-        reason = "wrong format"
+        reason, code = "wrong format", "wrong_format"
     elif isinstance(exc, InvalidComponent):
         hint = _COMPONENT_HINTS.get(kind, "e.g. a date, a region or a register code")
-        reason = f"a part of it is not valid ({hint})"
+        reason, code = f"a part of it is not valid ({hint})", "invalid_part"
     else:
-        reason = "not valid"
+        reason, code = "not valid", "not_valid"
     detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
-    if not detail:
-        return reason
-    return f"{reason}: {detail[:1].lower()}{detail[1:].rstrip('.')}"
+    if detail:
+        reason = f"{reason}: {detail[:1].lower()}{detail[1:].rstrip('.')}"
+    return Problem(reason, code, params)
 
 
 def _compact(module: Any, raw: str) -> str:
@@ -92,7 +95,7 @@ def by_scheme(kind: IdentifierKind, raw: str, cc: str | None) -> IdentifierResul
         raise UnsupportedIdentifier(
             f"{kind} is not supported for country {cc}", field="country", supported=supported
         )
-    failures: list[tuple[int, str, str]] = []
+    failures: list[tuple[int, Problem, str]] = []
     for name in names:
         if name in FORMAT_ONLY and any(rank == _SHAPE_RANK for rank, _, _ in failures):
             continue
@@ -106,13 +109,17 @@ def by_scheme(kind: IdentifierKind, raw: str, cc: str | None) -> IdentifierResul
             continue
         lengths = LENGTHS.get((str(kind), cc))
         if lengths is not None and len(normalised) not in lengths:
-            failures.append((2, f"wrong length ({len(normalised)} characters)", _title(module)))
+            length = len(normalised)
+            problem = Problem(
+                f"wrong length ({length} characters)", "wrong_length", {"length": length}
+            )
+            failures.append((2, problem, _title(module)))
             continue
         return IdentifierResult(
             kind, cc, True, normalised, None, _title(module), details=_facts(module, normalised)
         )
     best = max(failures, key=lambda failure: failure[0])  # max keeps the first of equals
-    return IdentifierResult(kind, cc, False, None, best[1], best[2])
+    return IdentifierResult.refused(kind, cc, best[1], best[2])
 
 
 def _facts(module: Any, number: str) -> dict[str, str]:
@@ -134,10 +141,10 @@ def _validated(
         return str(module.validate(raw))
     except ValidationError as exc:
         reason = _problem(exc, _compact(module, raw), kind)
-        return IdentifierResult(kind, cc, False, None, reason, _title(module))
+        return IdentifierResult.refused(kind, cc, reason, _title(module))
 
 
-def _iban_shape(compact: str) -> str | None:
+def _iban_shape(compact: str) -> Problem | None:
     """What is wrong with the IBAN's country, length or layout per the IBAN registry.
     Checked before the check digits, which any wrong character breaks."""
     info = numdb.get("iban").info(compact)
@@ -146,14 +153,18 @@ def _iban_shape(compact: str) -> str | None:
         return _problem(InvalidComponent(), compact, IdentifierKind.IBAN)
     parts = re.findall(r"(\d+)(!?)([nace])", bban)
     expected = 4 + sum(int(count) for count, _, _ in parts)
+    country = compact[:2]
     if len(compact) != expected:
-        return f"wrong length ({len(compact)} characters; a {compact[:2]} IBAN has {expected})"
+        text = f"wrong length ({len(compact)} characters; a {country} IBAN has {expected})"
+        params = {"length": len(compact), "expected": expected, "country": country}
+        return Problem(text, "iban_length", params)
     layout = "".join(
         f"{_BBAN_CHARS[kind]}{{{count}}}" if fixed else f"{_BBAN_CHARS[kind]}{{1,{count}}}"
         for count, fixed, kind in parts
     )
     if not re.fullmatch(r"[A-Z]{2}[0-9]{2}" + layout, compact):
-        return f"wrong format (a {compact[:2]} IBAN's account part is laid out as {bban})"
+        text = f"wrong format (a {country} IBAN's account part is laid out as {bban})"
+        return Problem(text, "iban_format", {"country": country, "layout": bban})
     return None
 
 
@@ -161,15 +172,15 @@ def iban(raw: str, cc: str | None, *, match_country: bool) -> IdentifierResult:
     kind = IdentifierKind.IBAN
     shape = _iban_shape(_compact(stdnum_iban, raw))
     if shape is not None:
-        return IdentifierResult(kind, cc, False, None, shape, _title(stdnum_iban))
+        return IdentifierResult.refused(kind, cc, shape, _title(stdnum_iban))
     outcome = _validated(kind, stdnum_iban, raw, cc)
     if isinstance(outcome, IdentifierResult):
         return outcome
     own = outcome[:2]
     details = {"country": own, "formatted": stdnum_iban.format(outcome)}
-    reason = foreign("IBAN", own, cc, match_country)
-    scheme = _title(stdnum_iban)
-    return IdentifierResult(kind, cc, reason is None, outcome, reason, scheme, details=details)
+    return _foreign_or_valid(
+        kind, cc, outcome, foreign("IBAN", own, cc, match_country), _title(stdnum_iban), details
+    )
 
 
 def bic(raw: str, cc: str | None, *, match_country: bool) -> IdentifierResult:
@@ -179,9 +190,7 @@ def bic(raw: str, cc: str | None, *, match_country: bool) -> IdentifierResult:
         return outcome
     own = outcome[4:6]
     reason = foreign("BIC", own, cc, match_country)
-    details = {"country": own}
-    scheme = _title(stdnum_bic)
-    return IdentifierResult(kind, cc, reason is None, outcome, reason, scheme, details=details)
+    return _foreign_or_valid(kind, cc, outcome, reason, _title(stdnum_bic), {"country": own})
 
 
 def vat(raw: str, cc: str | None, *, match_country: bool) -> IdentifierResult:
@@ -191,9 +200,23 @@ def vat(raw: str, cc: str | None, *, match_country: bool) -> IdentifierResult:
     if isinstance(outcome, IdentifierResult):
         return outcome
     reason = foreign("VAT number", own, cc, match_country)
-    return IdentifierResult(
-        kind, cc, reason is None, outcome, reason, _title(module), details={"country": own}
-    )
+    return _foreign_or_valid(kind, cc, outcome, reason, _title(module), {"country": own})
+
+
+def _foreign_or_valid(
+    kind: IdentifierKind,
+    cc: str | None,
+    normalised: str,
+    reason: Problem | None,
+    scheme: str,
+    details: dict[str, str],
+) -> IdentifierResult:
+    """A valid value, or one of another country than asked for (`reason`)."""
+    if reason is not None:
+        return IdentifierResult.refused(
+            kind, cc, reason, scheme, normalised=normalised, details=details
+        )
+    return IdentifierResult(kind, cc, True, normalised, None, scheme, details=details)
 
 
 def _vat_scheme(raw: str, cc: str | None) -> tuple[Any, str, str]:

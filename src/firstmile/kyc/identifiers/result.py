@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class IdentifierKind(StrEnum):
@@ -18,6 +18,15 @@ class IdentifierKind(StrEnum):
     EMAIL = "email"
 
 
+class Problem(NamedTuple):
+    """Why a value is not valid: in English, and as a code with its values (`wrong_length`,
+    {"length": 9}) for pages that word it in another language."""
+
+    text: str
+    code: str
+    params: dict[str, Any] = {}  # noqa: RUF012 (a NamedTuple default, never mutated)
+
+
 @dataclass(frozen=True)
 class IdentifierResult:
     """The verdict on one value.
@@ -27,6 +36,7 @@ class IdentifierResult:
     `match_country`) then rejects it. `reason` says why it is not valid. `scheme` names the
     number checked (the first line of python-stdnum's description of it). `mobile` is set
     for phone numbers. `details` holds what the number tells: its country, a birth date.
+    `reason_code` and `reason_params` name the reason (see `Problem`).
     """
 
     kind: IdentifierKind
@@ -37,6 +47,32 @@ class IdentifierResult:
     scheme: str | None = None
     mobile: bool | None = None
     details: dict[str, str] = field(default_factory=dict)
+    reason_code: str | None = None
+    reason_params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def refused(
+        cls,
+        kind: IdentifierKind,
+        cc: str | None,
+        problem: Problem,
+        scheme: str | None,
+        *,
+        normalised: str | None = None,
+        **extra: Any,
+    ) -> IdentifierResult:
+        """A value that is not valid (or that a policy rejects), for `problem`."""
+        return cls(
+            kind,
+            cc,
+            False,
+            normalised,
+            problem.text,
+            scheme,
+            reason_code=problem.code,
+            reason_params=dict(problem.params),
+            **extra,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,8 +87,9 @@ class IdentifierResult:
         }
 
 
-def foreign(what: str, own: str, cc: str | None, match_country: bool) -> str | None:
+def foreign(what: str, own: str, cc: str | None, match_country: bool) -> Problem | None:
     """The reason to reject an identifier of another country, when matching is asked for."""
     if match_country and cc is not None and own != cc:
-        return f"the {what} is from {own}, not {cc}"
+        params = {"own_country": own, "expected_country": cc}
+        return Problem(f"the {what} is from {own}, not {cc}", "foreign", params)
     return None

@@ -12,7 +12,8 @@ parts.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -39,11 +40,16 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class FieldComparison:
+    """One field's verdict; `message` in English, `code` and `params` name it for pages
+    that word it in another language (`mrz.compare.mismatch`, {"mrz": ..., "typed": ...})."""
+
     field: str
     verdict: Verdict
     mrz: str | None
     typed: str
     message: str
+    code: str = ""
+    params: dict[str, Any] = dataclass_field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -60,7 +66,9 @@ class MrzComparison:
         return all(item.ok for item in self.fields)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"matches": self.matches, "fields": [asdict(item) for item in self.fields]}
+        keys = ("field", "verdict", "mrz", "typed", "message")
+        shown = [{key: getattr(item, key) for key in keys} for item in self.fields]
+        return {"matches": self.matches, "fields": shown}
 
 
 def compare(
@@ -96,16 +104,34 @@ def _name(field: str, typed: str, mrz_words: str, *, truncatable: bool) -> Field
     if strange:
         listed = ", ".join(repr(char) for char in strange)
         message = f"typed {label} has characters with no MRZ transliteration: {listed}"
-        return FieldComparison(field, Verdict.NOT_COMPARABLE, mrz_words, typed, message)
+        return FieldComparison(
+            field,
+            Verdict.NOT_COMPARABLE,
+            mrz_words,
+            typed,
+            message,
+            "mrz.compare.untransliterable",
+            {"chars": listed},
+        )
     if matches(typed, mrz, allow_truncation=False):
-        return FieldComparison(field, Verdict.MATCH, mrz_words, typed, f"{label} {verb}")
+        message = f"{label} {verb}"
+        return FieldComparison(field, Verdict.MATCH, mrz_words, typed, message, "mrz.compare.match")
     if truncatable and matches(typed, mrz, allow_truncation=True):
         message = f"{label} {verb}: the MRZ holds {pronoun} truncated ({mrz})"
-        return FieldComparison(field, Verdict.TRUNCATED_MATCH, mrz_words, typed, message)
-    message = (
-        f"{label} does not match: the MRZ has {mrz or '(nothing)'}, typed is {transliterate(typed)}"
-    )
-    return FieldComparison(field, Verdict.MISMATCH, mrz_words, typed, message)
+        code, params = "mrz.compare.truncated_match", {"mrz": mrz}
+        return FieldComparison(
+            field, Verdict.TRUNCATED_MATCH, mrz_words, typed, message, code, params
+        )
+    return _mismatch(field, label, mrz_words, mrz, typed, transliterate(typed))
+
+
+def _mismatch(
+    field: str, label: str, mrz_value: str | None, mrz: str, typed: str, shown: str
+) -> FieldComparison:
+    message = f"{label} does not match: the MRZ has {mrz or '(nothing)'}, typed is {shown}"
+    code = "mrz.compare.mismatch" if mrz else "mrz.compare.mismatch_empty"
+    params = {"mrz": mrz, "typed": shown} if mrz else {"typed": shown}
+    return FieldComparison(field, Verdict.MISMATCH, mrz_value, typed, message, code, params)
 
 
 def _birth_date(typed: date, parsed: MrzResult) -> FieldComparison:
@@ -115,7 +141,8 @@ def _birth_date(typed: date, parsed: MrzResult) -> FieldComparison:
     birth_check = parsed.verdict("birth_date")
     if not birth_check.ok:
         message = f"date of birth cannot be compared: {birth_check.message}"
-        return FieldComparison("birth_date", Verdict.NOT_COMPARABLE, raw, shown, message)
+        code = "mrz.compare.birth_date_not_comparable"
+        return FieldComparison("birth_date", Verdict.NOT_COMPARABLE, raw, shown, message, code)
     if known is not None:
         same = known == typed
         mrz_shown = known.isoformat()
@@ -129,18 +156,24 @@ def _birth_date(typed: date, parsed: MrzResult) -> FieldComparison:
             if known
             else f"date of birth matches the MRZ's known parts ({raw})"
         )
-        return FieldComparison("birth_date", Verdict.MATCH, mrz_shown, shown, matched)
+        code = "mrz.compare.match" if known else "mrz.compare.known_parts_match"
+        params = {} if known else {"raw": raw}
+        return FieldComparison("birth_date", Verdict.MATCH, mrz_shown, shown, matched, code, params)
     message = f"date of birth does not match: the MRZ has {mrz_shown}, typed is {shown}"
-    return FieldComparison("birth_date", Verdict.MISMATCH, mrz_shown, shown, message)
+    code = "mrz.compare.birth_date_mismatch"
+    params = {"mrz_date": mrz_shown, "typed_date": shown}
+    return FieldComparison("birth_date", Verdict.MISMATCH, mrz_shown, shown, message, code, params)
 
 
 def _document_number(typed: str, mrz: str) -> FieldComparison:
     cleaned = _NUMBER_NOISE.sub("", typed).upper()
     if cleaned == mrz and mrz:
         return FieldComparison(
-            "document_number", Verdict.MATCH, mrz, typed, "document number matches"
+            "document_number",
+            Verdict.MATCH,
+            mrz,
+            typed,
+            "document number matches",
+            "mrz.compare.match",
         )
-    message = (
-        f"document number does not match: the MRZ has {mrz or '(nothing)'}, typed is {cleaned}"
-    )
-    return FieldComparison("document_number", Verdict.MISMATCH, mrz, typed, message)
+    return _mismatch("document_number", "document number", mrz, mrz, typed, cleaned)

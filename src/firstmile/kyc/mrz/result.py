@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -14,11 +14,15 @@ CHECK_DIGIT_SUFFIX = "_check_digit"
 @dataclass(frozen=True)
 class MrzCheck:
     """One rule and its verdict. `name` is stable (`birth_date_check_digit`, `not_expired`);
-    `message` says in words what was found, naming the field."""
+    `message` says in English what was found, naming the field; `code` names that finding
+    (`mrz.adult.under_age`) and `params` hold its values (numbers, ISO dates, codes as read),
+    so a page can word it in its own language."""
 
     name: str
     ok: bool
     message: str
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,9 @@ class MrzResult:
             "valid": self.valid,
             "fields": fields,
             "check_digits": check_digits,
-            "checks": [asdict(check) for check in self.checks],
+            "checks": [
+                {"name": check.name, "ok": check.ok, "message": check.message}
+                for check in self.checks
+            ],
             "lines": list(self.lines),
         }

@@ -13,6 +13,7 @@ from firstmile.kyc.service.common import (
     record,
     risk_policy,
 )
+from firstmile.kyc.service.findings import check_entry, identifier_finding
 from firstmile.kyc.service.retention import purge_details, purge_documents
 from firstmile.kyc.service.review import (
     SLA_JOB,
@@ -53,11 +54,13 @@ __all__ = [
     "assign",
     "audit_trail",
     "case",
+    "check_entry",
     "check_sla",
     "decide",
     "document_image",
     "documents",
     "get_verification",
+    "identifier_finding",
     "open_review",
     "open_screening_case",
     "policy",

@@ -4,6 +4,8 @@ Each returns findings for the risk decision (`firstmile.kyc.risk`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from firstmile.customers.models import ContactKind, ContactMedium
@@ -16,13 +18,30 @@ from firstmile.kyc.pack import KycFile
 from firstmile.packs import loader as packs
 
 
+def check_entry(
+    name: str, ok: bool, message: str, code: str | None, params: dict[str, Any]
+) -> dict[str, Any]:
+    """A check as a verification keeps it: its English message, and its code and values
+    (inside the entry, so the purge that empties `checks` takes them too)."""
+    entry: dict[str, Any] = {"name": name, "ok": ok, "message": message}
+    return entry | ({"code": code, "params": dict(params)} if code else {})
+
+
+def identifier_finding(result: identifiers.IdentifierResult, field: str) -> risk.Finding:
+    """An identifier that is not valid, its reason named (`identifier.<reason code>`)."""
+    code = f"identifier.{result.reason_code}" if result.reason_code else None
+    return risk.Finding(
+        "identifier_invalid", str(result.reason), field, code, dict(result.reason_params)
+    )
+
+
 def document_findings(parsed: mrz.MrzResult) -> list[risk.Finding]:
     out = []
     for check in parsed.failures:
         rule = {"not_expired": "document_expired", "adult": "minor"}.get(
             check.name, "document_invalid"
         )
-        out.append(risk.Finding(rule, check.message, check.name))
+        out.append(risk.Finding(rule, check.message, check.name, check.code, check.params))
     return out
 
 
@@ -40,13 +59,22 @@ def contact_findings(db: Session, customer_id: str, rules: KycFile) -> list[risk
     for medium in media:
         value = medium.value or ""
         if medium.kind == ContactKind.EMAIL and value.rpartition("@")[2].lower() in disposable:
+            detail = f"{value} is at a disposable-mail domain"
             out.append(
-                risk.Finding("disposable_email", f"{value} is at a disposable-mail domain", "email")
+                risk.Finding(
+                    "disposable_email",
+                    detail,
+                    "email",
+                    "finding.disposable_email",
+                    {"email": value},
+                )
             )
         if medium.kind == ContactKind.PHONE:
             result = identifiers.check("phone", value, None)
             if result.valid and result.mobile is False:
-                out.append(risk.Finding("non_mobile_phone", f"{value} cannot receive SMS", "phone"))
+                detail = f"{value} cannot receive SMS"
+                code, params = "finding.non_mobile_phone", {"phone": value}
+                out.append(risk.Finding("non_mobile_phone", detail, "phone", code, params))
         others = db.scalar(
             select(func.count(func.distinct(ContactMedium.customer_id))).where(
                 ContactMedium.kind == medium.kind,
@@ -60,6 +88,8 @@ def contact_findings(db: Session, customer_id: str, rules: KycFile) -> list[risk
                     "velocity",
                     f"the same {medium.kind} is used by {others} other customers",
                     str(medium.kind),
+                    f"finding.velocity_{medium.kind}",
+                    {"others": others},
                 )
             )
     return out
@@ -86,7 +116,11 @@ def iban_velocity(db: Session, customer_id: str, rules: KycFile) -> list[risk.Fi
             masked = f"{iban[:4]}…{iban[-4:]}"
             out.append(
                 risk.Finding(
-                    "velocity", f"the IBAN {masked} is used by {others} other customers", "iban"
+                    "velocity",
+                    f"the IBAN {masked} is used by {others} other customers",
+                    "iban",
+                    "finding.velocity_iban",
+                    {"iban": masked, "others": others},
                 )
             )
     return out
@@ -101,7 +135,9 @@ def service_area(db: Session, customer_id: str) -> list[risk.Finding]:
     if address is None or not address.country or address.country == served:
         return []
     detail = f"the address is in {address.country}; the operator serves {served}"
-    return [risk.Finding("outside_service_area", detail, "address.country")]
+    params = {"address_country": address.country, "served_country": served}
+    code = "finding.outside_service_area"
+    return [risk.Finding("outside_service_area", detail, "address.country", code, params)]
 
 
 def document_velocity(
@@ -120,5 +156,7 @@ def document_velocity(
             "velocity",
             f"the same document is used by {others} other customer(s)",
             "document_number",
+            "finding.velocity_document",
+            {"others": others},
         )
     ]

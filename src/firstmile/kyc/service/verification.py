@@ -31,10 +31,12 @@ from firstmile.kyc.service.common import (
     risk_policy,
 )
 from firstmile.kyc.service.findings import (
+    check_entry,
     contact_findings,
     document_findings,
     document_velocity,
     iban_velocity,
+    identifier_finding,
     service_area,
 )
 from firstmile.kyc.service.review import open_review
@@ -150,14 +152,14 @@ def submit(
         document_number=typed.document_number,
     )
     findings = document_findings(parsed) + [
-        risk.Finding("data_mismatch", item.message, item.field)
+        risk.Finding("data_mismatch", item.message, item.field, item.code, item.params)
         for item in comparison.fields
         if not item.ok
     ]
     if typed.national_id:
         result = identifiers.check("national_id", typed.national_id, typed.national_id_country)
         if not result.valid:
-            findings.append(risk.Finding("identifier_invalid", str(result.reason), "national_id"))
+            findings.append(identifier_finding(result, "national_id"))
     fields = parsed.fields
     fingerprint = vault.fingerprint(settings, fields.issuing_state, fields.document_number)
     findings += [
@@ -185,9 +187,9 @@ def submit(
     }
     verification.document = parsed.to_dict()["fields"] | {"layout": str(parsed.layout)}
     verification.checks = [
-        {"name": c.name, "ok": c.ok, "message": c.message} for c in parsed.checks
+        check_entry(c.name, c.ok, c.message, c.code, c.params) for c in parsed.checks
     ] + [
-        {"name": f"matches_typed_{item.field}", "ok": item.ok, "message": item.message}
+        check_entry(f"matches_typed_{item.field}", item.ok, item.message, item.code, item.params)
         for item in comparison.fields
     ]
     verification.document_fingerprint = fingerprint

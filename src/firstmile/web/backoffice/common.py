@@ -14,13 +14,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from firstmile.auth import staff as staff_service
 from firstmile.kit.db import Session
 from firstmile.kit.errors import FirstmileError, InvalidInput, NotFound
+from firstmile.kit.i18n import pick
 from firstmile.kit.time import utcnow
 from firstmile.packs import loader as packs
 from firstmile.web import locale as web_locale
+from firstmile.web.backoffice import code_labels
 from firstmile.web.pages import render, translator
 
 Translate = Callable[..., str]
@@ -97,6 +100,20 @@ def badge_of(value: object) -> str:
     return "badge-info"
 
 
+_ENGLISH = Markup('<bdi lang="en" dir="ltr">{}</bdi>')
+
+
+def pack_text(value: Any, locale: str) -> Markup | str:
+    """A text an operator pack gives (a journey's or a step's name, a template's
+    description): from its locale map when it has one; a plain string is English only, so
+    it is marked as English, isolated for the bidi algorithm, not passed off as translated."""
+    if isinstance(value, Mapping):
+        return pick({str(k): str(v) for k, v in value.items()}, locale)
+    if value is None or value == "":
+        return ""
+    return _ENGLISH.format(value)
+
+
 def page(
     request: Request,
     db: Session,
@@ -108,7 +125,8 @@ def page(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a back-office page: `fmt` in the operator's time zone, `label(status)` and
-    `badge(status)` for statuses, and the notice `?done=` names among `notices`."""
+    `badge(status)` for statuses, `pack_text(value)` for a pack's texts, and the notice
+    `?done=` names among `notices`."""
     locale: str = request.state.locale
     _ = translator(locale)
     labels = status_labels(_)
@@ -118,19 +136,27 @@ def page(
         "label": lambda value: labels.get(str(value), str(value)) if value is not None else "",
         "badge": badge_of,
         "notice": (notices or {}).get(done or ""),
+        "pack_text": lambda value: pack_text(value, locale),
     }
     return render(request, template, {**extra, **(context or {})}, status=status, headers=headers)
 
 
-def who_of(db: Session, refs: Iterable[str | None]) -> Callable[[str | None], str]:
-    """A function naming an actor reference: a staff user's name, else the reference."""
+def who_of(db: Session, refs: Iterable[str | None], _: Translate) -> Callable[[str | None], str]:
+    """A function naming an actor reference: a staff user's name, else who it is in words
+    (`code_labels.actor_label`: "Customer (portal)", "System", "API token ...")."""
     names: dict[str, str] = {}
     for ref in {r for r in refs if r and r.startswith("staff:")}:
         try:
             names[ref] = staff_service.get_staff(db, ref.removeprefix("staff:")).name
         except NotFound:
             continue
-    return lambda ref: names.get(ref, ref) if ref else ""
+
+    def who(ref: str | None) -> str:
+        if not ref:
+            return ""
+        return names.get(ref) or code_labels.actor_label(ref, _)
+
+    return who
 
 
 def field_errors(exc: FirstmileError, default_field: str) -> dict[str, str]:

@@ -48,6 +48,7 @@ def journeys_of(db: Session, customer_id: str) -> list[dict[str, Any]]:
                 "journey": journey,
                 "version": version.version if version is not None else None,
                 "steps": steps,
+                "names": {node["id"]: node["name"] for node in steps},
                 "path": path,
                 "live": instance.status in LIVE,
             }

@@ -27,8 +27,10 @@ from firstmile.kit.http import Db
 from firstmile.kit.i18n import pick
 from firstmile.kyc import service as kyc_service
 from firstmile.messaging import service as messaging_service
+from firstmile.messaging import templates as messaging_templates
 from firstmile.orders import service as orders_service
 from firstmile.provisioning import service as provisioning_service
+from firstmile.web.backoffice import code_labels, event_labels
 from firstmile.web.backoffice.common import Translate, field_errors, page, who_of
 from firstmile.web.backoffice.customer_journeys import journeys_of
 from firstmile.web.backoffice.customer_search import find_customers
@@ -68,6 +70,10 @@ def search(
         "previous_offset": max(offset - SEARCH_PAGE, 0) if offset else None,
     }
     return page(request, db, "backoffice/customers.html", context)
+
+
+def _path_actors(journeys: list[dict[str, Any]]) -> list[str | None]:
+    return [entry["actor"] for item in journeys for entry in item["path"]]
 
 
 def _billing(db: Session, customer_id: str) -> list[dict[str, Any]]:
@@ -124,11 +130,31 @@ def _timeline(db: Session, customer_id: str, after: int) -> dict[str, Any]:
     }
 
 
+def _purposes(db: Session) -> dict[str, Any]:
+    """Each message purpose's description in the current pack ({} before a pack is loaded)."""
+    try:
+        rows = messaging_templates.current_templates(db)
+    except InvalidInput:
+        return {}
+    return {row.purpose: row.content.get("description") for row in rows}
+
+
+def _words(_: Translate) -> dict[str, Any]:
+    """The customer page's words for codes: event types, channels, kinds of contact."""
+    return {
+        "events": event_labels.event_types(_),
+        "channels": code_labels.channels(_),
+        "contact_kinds": code_labels.contact_kinds(_),
+    }
+
+
 def customer_context(db: Session, customer_id: str, after: int, locale: str) -> dict[str, Any]:
+    _ = translator(locale)
     customer = customers_service.get_customer(db, customer_id)
     orders, order_total = orders_service.search_orders(db, customer_id=customer_id, limit=50)
     messages = messaging_service.messages_of(db, customer_id, limit=50)
     timeline = _timeline(db, customer_id, after)
+    journeys = journeys_of(db, customer_id)
     return {
         "customer": customer,
         "media": customers_service.media_of(db, customer_id),
@@ -143,9 +169,11 @@ def customer_context(db: Session, customer_id: str, after: int, locale: str) -> 
         "billing": _billing(db, customer_id),
         "messages": messages,
         "help_requests": help_requests(db, customer_id, locale),
-        "journeys": journeys_of(db, customer_id),
+        "journeys": journeys,
         "timeline": timeline,
-        "who": who_of(db, [e.actor for e in timeline["events"]]),
+        "who": who_of(db, [e.actor for e in timeline["events"]] + _path_actors(journeys), _),
+        "purposes": _purposes(db),
+        **_words(_),
     }
 
 

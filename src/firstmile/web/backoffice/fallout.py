@@ -35,7 +35,9 @@ def _notices(_: Translate) -> dict[str, str]:
     }
 
 
-def _queue_context(db: Session, staff: Staff, status: str, offset: int) -> dict[str, Any]:
+def _queue_context(
+    db: Session, staff: Staff, status: str, offset: int, _: Translate
+) -> dict[str, Any]:
     if status not in STATUSES:
         raise InvalidInput(f"must be one of {', '.join(STATUSES)}", field="status")
     wanted = None if status == "all" else FalloutStatus(status)
@@ -60,7 +62,7 @@ def _queue_context(db: Session, staff: Staff, status: str, offset: int) -> dict[
         "offset": offset,
         "next_offset": offset + PAGE_SIZE if len(cases) > PAGE_SIZE else None,
         "previous_offset": max(offset - PAGE_SIZE, 0) if offset else None,
-        "who": who_of(db, [c.assignee for c in cases] + [c.resolved_by for c in cases]),
+        "who": who_of(db, [c.assignee for c in cases] + [c.resolved_by for c in cases], _),
         "me": staff.actor.ref,
     }
 
@@ -74,7 +76,7 @@ def fallout_queue(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
     _ = translator(request.state.locale)
-    context = _queue_context(db, staff, status, offset) | {"errors": {}}
+    context = _queue_context(db, staff, status, offset, _) | {"errors": {}}
     return page(request, db, "backoffice/fallout.html", context, notices=_notices(_))
 
 
@@ -95,7 +97,7 @@ def cancel(
 ) -> Response:
     if not reason.strip():
         _ = translator(request.state.locale)
-        context = _queue_context(db, staff, status, 0) | {
+        context = _queue_context(db, staff, status, 0, _) | {
             "errors": {case_id: _("Please write the reason.")}
         }
         return page(request, db, "backoffice/fallout.html", context, status=422)

@@ -14,6 +14,7 @@ from firstmile.journeys import runner
 from firstmile.journeys import service as journeys_service
 from firstmile.kit.http import Db
 from firstmile.kit.i18n import is_rtl
+from firstmile.web.backoffice import code_labels
 from firstmile.web.backoffice.common import Translate, page, who_of
 from firstmile.web.pages import PageRoute, SupervisorUser, redirect, translator
 
@@ -106,7 +107,9 @@ def journey(code: str, request: Request, db: Db, _staff: SupervisorUser) -> HTML
         "nodes": graph["nodes"],
         "edges": edges,
         "start": graph["start"],
-        "who": who_of(db, [v.published_by for v in versions]),
+        "who": who_of(db, [v.published_by for v in versions], _),
+        "kinds": code_labels.step_kinds(_),
+        "phases": code_labels.phases(_),
     }
     return page(request, db, "backoffice/journey.html", context, notices=_notices(_))
 

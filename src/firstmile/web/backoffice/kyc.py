@@ -24,7 +24,7 @@ from firstmile.kyc.models import Verification, VerificationStatus
 from firstmile.kyc.screening import service as screening
 from firstmile.kyc.screening.models import HitStatus
 from firstmile.web import locale as web_locale
-from firstmile.web.backoffice import kyc_labels
+from firstmile.web.backoffice import kyc_findings, kyc_labels
 from firstmile.web.backoffice.common import Translate, field_errors, page, who_of
 from firstmile.web.pages import AgentUser, PageRoute, Staff, redirect, translator
 
@@ -62,6 +62,16 @@ def field_names(_: Translate) -> dict[str, str]:
         "sex": _("Sex"),
         "expiry_date": _("Expiry date"),
         "personal_number": _("Personal number"),
+        "email": _("Email"),
+        "phone": _("Phone"),
+        "iban": _("IBAN"),
+        "address.country": _("Country of the address"),
+        "screening": _("Screening"),
+        "registration_number": _("Registration number"),
+        "vat_number": _("VAT number"),
+        "signatory": _("Authorised signatory"),
+        "beneficial_owner": _("Beneficial owner"),
+        "ownership_percent": _("Ownership share"),
     }
 
 
@@ -93,7 +103,7 @@ def review_queue(request: Request, db: Db, staff: AgentUser) -> HTMLResponse:
         }
         for case in cases
     ]
-    who = who_of(db, [case.assignee for case in cases])
+    who = who_of(db, [case.assignee for case in cases], _)
     context = {"rows": rows, "rules": rule_names(_), "who": who}
     return page(request, db, "backoffice/kyc_queue.html", context, notices=_notices(_))
 
@@ -104,6 +114,7 @@ def _case_context(
     typed = verification.typed or {}
     document = verification.document or {}
     types = kyc_labels.document_types(_)
+    texts = kyc_findings.finding_texts(_)
 
     def shown(name: str, value: Any) -> str:
         return kyc_labels.shown_value(name, value, fmt, types)
@@ -140,9 +151,10 @@ def _case_context(
         "fields": field_names(_),
         "rules": rule_names(_),
         "checks": kyc_labels.check_names(_),
+        "finding": lambda entry: kyc_findings.finding_text(entry, texts, fmt),
         "kinds": kyc_labels.image_kinds(_),
         "actions": kyc_labels.audit_actions(_),
-        "who": who_of(db, refs + [h.decided_by for h in hits]),
+        "who": who_of(db, refs + [h.decided_by for h in hits], _),
         "mine": verification.assignee == staff.actor.ref,
     }
 

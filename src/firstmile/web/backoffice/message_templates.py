@@ -22,8 +22,9 @@ from firstmile.messaging import templates
 from firstmile.messaging.schemas import TemplateSummary
 from firstmile.packs import loader as packs
 from firstmile.web import locale as web_locale
+from firstmile.web.backoffice import code_labels
 from firstmile.web.backoffice.common import field_errors, page
-from firstmile.web.pages import PageRoute, SupervisorUser
+from firstmile.web.pages import PageRoute, SupervisorUser, translator
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PREVIEW_POLICY = (
@@ -35,7 +36,9 @@ PREVIEW_POLICY = (
 @router.get("/backoffice/templates", response_class=HTMLResponse)
 def template_list(request: Request, db: Db, _staff: SupervisorUser) -> HTMLResponse:
     summaries = [TemplateSummary.of(row) for row in templates.current_templates(db)]
-    return page(request, db, "backoffice/templates.html", {"summaries": summaries})
+    words = code_labels.channels(translator(request.state.locale))
+    context = {"summaries": summaries, "channels": words}
+    return page(request, db, "backoffice/templates.html", context)
 
 
 def _locales(db: Session) -> list[tuple[str, str]]:
@@ -56,11 +59,14 @@ def preview(
     channels = templates.channels_of(template)
     chosen_channel = channel or channels[0]
     chosen_locale = locale or packs.current_meta(db).default_locale
+    words = code_labels.channels(translator(request.state.locale))
     context: dict[str, Any] = {
         "summary": TemplateSummary.of(template),
         "sample": template.content.get("sample_data", {}),
-        "channels": [(c, c) for c in channels],
+        "channels": [(c, words.get(c, c)) for c in channels],
+        "channel_names": words,
         "locales": _locales(db),
+        "locale_names": dict(_locales(db)),
         "channel": chosen_channel,
         "chosen_locale": chosen_locale,
         "errors": {},
