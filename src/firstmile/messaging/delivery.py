@@ -13,6 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 from firstmile.auth.scopes import SYSTEM, Actor
+from firstmile.customers import repository as customers_repository
+from firstmile.customers import service as customers_service
+from firstmile.customers.models import Channel as ConsentChannel
+from firstmile.customers.models import CustomerStatus
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit import jobs, secrets
 from firstmile.kit.db import Session
@@ -39,6 +43,8 @@ from firstmile.messaging.models import (
 )
 
 DELIVER_JOB = "messaging.deliver"
+# the channels a consent is given or withdrawn on (all a message goes by)
+CONSENT_CHANNELS = frozenset(c.value for c in ConsentChannel)
 
 
 UNREAD_JOB = "messaging.unread_check"
@@ -124,6 +130,7 @@ class HandOver:
     attempt: int
     taken: tuple[ChannelAdapter, DeliveryResult] | None = None  # the channel took it
     failure: tuple[str, str] | None = None  # or why it failed for good: reason, error
+    withheld: str | None = None  # or why it may no longer be sent (no_consent, closed)
 
 
 def hand_over(db: Session, message_id: str) -> HandOver | None:
@@ -170,7 +177,11 @@ def _hand_over_loaded(
     results: dict[int, HandOver | Exception] = {}
     channels: dict[Channel, ChannelAdapter | Exception] = {}
     together: dict[Channel, tuple[SendsMany, list[int]]] = {}
+    withheld = _withheld(db, [message for message, _, _ in batch])
     for i, (message, attempt, last_attempt) in enumerate(batch):
+        if message.id in withheld:
+            results[i] = HandOver(message, attempt, withheld=withheld[message.id])
+            continue
         if message.channel not in channels:
             try:
                 channels[message.channel] = adapters.adapter_for(message.channel, db)
@@ -193,6 +204,28 @@ def _hand_over_loaded(
             message, attempt, last_attempt = batch[i]
             results[i] = _came_to(message, attempt, last_attempt, sender, answer)
     return [results[i] for i in range(len(batch))]
+
+
+def _withheld(db: Session, messages: list[Message]) -> dict[str, str]:
+    """The messages that may no longer be sent, and why: the customer withdrew the consent
+    on the channel, or was closed (erased), since the message was requested. A message can
+    wait hours in the queue (quiet hours, retries, a fallback's turn): consent is asked
+    again when it goes, as every sender must (one query set for the batch)."""
+    ids = [m.customer_id for m in messages]
+    out: dict[str, str] = {}
+    with customers_repository.contact_snapshot(db, ids):
+        for message in messages:
+            customer = customers_repository.find(db, message.customer_id)
+            if customer is None or customer.status == CustomerStatus.CLOSED:
+                out[message.id] = "customer_closed"
+                continue
+            purpose = "marketing" if message.klass == MessageClass.MARKETING else "service"
+            channel = str(message.channel)
+            if channel in CONSENT_CHANNELS and not customers_service.may_contact(
+                db, message.customer_id, purpose=purpose, channel=channel
+            ):
+                out[message.id] = "no_consent"
+    return out
 
 
 def _came_to(
@@ -223,6 +256,21 @@ def record_hand_over(db: Session, handed: HandOver | None) -> None:
     elif handed.failure is not None:
         reason, error = handed.failure
         _failed(db, handed.message, handed.attempt, reason=reason, error=error)
+    elif handed.withheld is not None:
+        _withhold(db, handed.message, reason=handed.withheld)
+
+
+def _withhold(db: Session, message: Message, *, reason: str) -> None:
+    """Not sent after all; the next channel of its route is tried (its consent is asked
+    again when it goes), unless the customer is gone."""
+    message.status = MessageStatus.SUPPRESSED
+    db.flush()
+    record(db, events.MESSAGE_SUPPRESSED, message, SYSTEM.ref, reason=reason)
+    if reason == "customer_closed":
+        message.fallbacks = []
+    else:
+        fall_back(db, message, reason=reason)
+    _redact(message)
 
 
 def handed_off_for_good(db: Session, channel: str, unread_fallback_minutes: int | None) -> bool:

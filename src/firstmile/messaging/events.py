@@ -47,11 +47,14 @@ MESSAGE_FAILED = declare(
 )
 MESSAGE_SUPPRESSED = declare(
     "message.suppressed",
-    "The message was not sent: no channel has the customer's consent and is available.",
+    "The message was not sent: when requested, no channel had the customer's consent and was "
+    "available; or, when it was due, the customer had withdrawn consent on its channel or "
+    "had been closed (its next channel, if any, is tried).",
     subject="message",
     payload={
         **_COMMON,
-        "reason": "the one reason (no_consent, no_address, ...) or no_channel when they differ",
+        "reason": "the one reason (no_consent, no_address, ...) or no_channel when they differ; "
+        "at delivery no_consent or customer_closed",
         "skipped": "each channel considered, with why it was not used",
     },
 )

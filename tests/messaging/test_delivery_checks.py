@@ -1,0 +1,134 @@
+"""What is asked again when a queued message goes: the customer's consent on its channel
+and whether the customer is still there (a message can wait hours: quiet hours, retries,
+a fallback's turn)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firstmile.auth.scopes import SYSTEM
+from firstmile.customers import service as customers_service
+from firstmile.customers.schemas import ConsentCreate
+from firstmile.eventlog.models import Event
+from firstmile.kit import time as clock
+from firstmile.kyc.privacy.erasure import erase_subject
+from firstmile.messaging import service
+from firstmile.messaging.channels import adapters
+from firstmile.messaging.channels.base import PermanentDeliveryError
+from firstmile.messaging.models import (
+    Channel,
+    InboxItem,
+    Message,
+    MessageStatus,
+    SimulatedDelivery,
+)
+from tests.conftest import RunJobs
+from tests.factories.messaging import customer, message_template, policy
+
+HELLO = {
+    "en": {"subject": "Hi", "body": "Hi {{ name }}. {{ unsubscribe_url }}"},
+    "cs": {"subject": "Ahoj", "body": "Ahoj {{ name }}. {{ unsubscribe_url }}"},
+}
+PLAIN = {
+    "en": {"subject": "Hi", "body": "Hi {{ name }}."},
+    "cs": {"subject": "Ahoj", "body": "Ahoj {{ name }}."},
+}
+NIGHT = datetime(2026, 6, 10, 21, 30, tzinfo=UTC)  # 23:30 in Prague: quiet hours
+
+
+class Refusing:
+    name = "refusing"
+
+    def deliver(self, message: Message) -> None:
+        raise PermanentDeliveryError("550 mailbox unavailable")
+
+
+def _send(db: Session, customer_id: str, purpose: str = "offer") -> Message:
+    sent = service.send(
+        db,
+        customer_id=customer_id,
+        purpose=purpose,
+        data={"name": "Eva"},
+        idempotency_key=f"{purpose}-{customer_id}",
+        actor=SYSTEM,
+    )
+    db.commit()
+    return sent
+
+
+def _withdraw(db: Session, customer_id: str, channel: str) -> None:
+    consent = ConsentCreate(purpose="marketing", channel=channel, granted=False, source="web_form")
+    customers_service.change_consent(db, customer_id, consent, actor=SYSTEM)
+    db.commit()
+
+
+def _messages(sessions: sessionmaker[Session], customer_id: str) -> list[Message]:
+    with sessions() as db:
+        query = select(Message).where(Message.customer_id == customer_id)
+        return list(db.scalars(query.order_by(Message.created_at)))
+
+
+def test_a_marketing_message_waiting_out_quiet_hours_is_not_sent_once_consent_is_withdrawn(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(db, consents={("marketing", "email"): True}, preferred=["email"])
+    with clock.frozen_at(NIGHT):
+        waiting = _send(db, eva.id)
+        assert waiting.scheduled_for is not None
+        _withdraw(db, eva.id, "email")
+        clock.travel(timedelta(hours=9))
+        run_jobs()
+    [after] = _messages(sessions, eva.id)
+    assert after.status == MessageStatus.SUPPRESSED
+    with sessions() as s:
+        [event] = s.scalars(select(Event).where(Event.type == "message.suppressed"))
+        assert event.payload["reason"] == "no_consent"
+        assert s.scalars(select(SimulatedDelivery)).all() == []
+
+
+@pytest.mark.usefixtures("daytime")
+def test_a_fallback_goes_only_where_consent_still_is(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+    first = _send(db, eva.id)
+    assert [f["channel"] for f in first.fallbacks] == ["sms"]
+    _withdraw(db, eva.id, "sms")
+    with adapters.overridden(Channel.EMAIL, Refusing()):
+        run_jobs()
+    by_channel = {m.channel: m.status for m in _messages(sessions, eva.id)}
+    assert by_channel == {
+        Channel.EMAIL: MessageStatus.FAILED,
+        Channel.SMS: MessageStatus.SUPPRESSED,
+    }
+
+
+def test_an_erased_customer_gets_none_of_the_messages_still_queued(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(db, "hello", PLAIN, channels=("inapp",))
+    message_template(db, "hello2", PLAIN, channels=("sms",))
+    eva = customer(db, preferred=["inapp", "sms"])
+    with clock.frozen_at(NIGHT):
+        _send(db, eva.id, "hello")
+        _send(db, eva.id, "hello2")
+        erase_subject(db, eva.id, actor=SYSTEM, reason="ticket 1")
+        db.commit()
+        clock.travel(timedelta(hours=9))
+        run_jobs()
+    assert {m.status for m in _messages(sessions, eva.id)} == {MessageStatus.SUPPRESSED}
+    with sessions() as s:
+        assert s.scalars(select(InboxItem).where(InboxItem.customer_id == eva.id)).all() == []
+        assert s.scalars(select(SimulatedDelivery)).all() == []
