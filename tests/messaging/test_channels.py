@@ -261,3 +261,18 @@ def test_gateway_unreachable_is_temporary() -> None:
 def test_gateway_needs_a_url() -> None:
     with pytest.raises(ValueError, match="URL"):
         _gateway("")
+
+
+def test_a_hand_off_that_breaks_unexpectedly_is_retried_alone() -> None:
+    """One hand-off raising an error that is no provider's answer does not take the batch's
+    other answers with it; it comes back as a temporary failure."""
+    from firstmile.messaging.channels.base import HandOff, each_at_once
+
+    def broken() -> DeliveryResult:
+        raise RuntimeError("bug in a sending thread")
+
+    batch: list[HandOff] = [lambda: DeliveryResult(provider_message_id="a"), broken]
+    first, second = each_at_once(list(batch), 2)
+    assert isinstance(first, DeliveryResult)
+    assert isinstance(second, TemporaryDeliveryError)
+    assert "RuntimeError" in str(second)

@@ -132,3 +132,35 @@ def test_an_erased_customer_gets_none_of_the_messages_still_queued(
     with sessions() as s:
         assert s.scalars(select(InboxItem).where(InboxItem.customer_id == eva.id)).all() == []
         assert s.scalars(select(SimulatedDelivery)).all() == []
+
+
+class BrokenBatch:
+    """A channel whose batch sending breaks with an error that is no provider's answer."""
+
+    name = "broken"
+
+    def deliver(self, message: Message) -> None:
+        raise RuntimeError("unexpected")
+
+    def deliver_many(self, messages: list[Message]) -> list[object]:
+        raise RuntimeError("unexpected error in a sending thread")
+
+
+@pytest.mark.usefixtures("daytime")
+def test_a_message_whose_batch_channel_keeps_breaking_fails_in_the_end(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    """Retried like any temporary failure, then failed with its reason (it stayed queued
+    for ever, its job failed, no message.failed)."""
+    message_template(db, "hello", PLAIN, channels=("email",))
+    eva = customer(db, preferred=["email"])
+    _send(db, eva.id, "hello")
+    with adapters.overridden(Channel.EMAIL, BrokenBatch()):
+        for _ in range(12):
+            run_jobs()
+            clock.travel(timedelta(hours=2))
+    [message] = _messages(sessions, eva.id)
+    assert message.status == MessageStatus.FAILED
+    with sessions() as s:
+        [event] = s.scalars(select(Event).where(Event.type == "message.failed"))
+        assert event.payload["reason"] == "retries_exhausted"

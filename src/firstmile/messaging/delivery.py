@@ -199,7 +199,11 @@ def _hand_over_loaded(
                 answer = exc
             results[i] = _came_to(message, attempt, last_attempt, adapter, answer)
     for sender, indexes in together.values():
-        answers = sender.deliver_many([batch[i][0] for i in indexes])
+        answers: list[DeliveryResult | Exception]
+        try:
+            answers = list(sender.deliver_many([batch[i][0] for i in indexes]))
+        except Exception as exc:  # the adapter broke as a whole: each message as one would
+            answers = [exc] * len(indexes)
         for i, answer in zip(indexes, answers, strict=True):
             message, attempt, last_attempt = batch[i]
             results[i] = _came_to(message, attempt, last_attempt, sender, answer)

@@ -84,6 +84,8 @@ def each_at_once(
             return hand_off()
         except DeliveryError as exc:
             return exc
+        except Exception as exc:  # not the provider's answer: retried, as one alone would be
+            return TemporaryDeliveryError(f"{type(exc).__name__}: {exc}")
 
     pending = sum(not isinstance(h, DeliveryError) for h in hand_offs)
     if connections <= 1 or pending <= 1:
