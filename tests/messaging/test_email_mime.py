@@ -105,15 +105,25 @@ def test_a_body_that_looks_like_the_boundary_or_smtp_end_of_data_arrives_intact(
     assert plain.get_content().replace("\r\n", "\n") == text
 
 
-def test_an_address_that_is_not_ascii_needs_a_server_that_speaks_smtputf8() -> None:
+def test_a_local_part_that_is_not_ascii_needs_a_server_that_speaks_smtputf8() -> None:
     inbox = Inbox()
     with smtp_server(inbox) as port, pytest.raises(PermanentDeliveryError, match="SMTPUTF8"):
-        _channel(port).deliver(message(recipient="eva@bücher.example"))
+        _channel(port).deliver(message(recipient="évá@bücher.example"))
     assert inbox.envelopes == []
     with smtp_server(inbox, smtputf8=True) as port:
-        _channel(port).deliver(message(recipient="eva@bücher.example"))
-    assert inbox.envelopes[0].rcpt_tos == ["eva@bücher.example"]
-    assert inbox.messages()[0]["To"] == "eva@bücher.example"
+        _channel(port).deliver(message(recipient="évá@bücher.example"))
+    assert inbox.envelopes[0].rcpt_tos == ["évá@xn--bcher-kva.example"]
+    assert inbox.messages()[0]["To"] == "évá@xn--bcher-kva.example"
+
+
+def test_an_internationalised_domain_goes_as_its_ascii_form_to_any_server() -> None:
+    """eva@příklad.cz is valid and stored as typed; a server without SMTPUTF8 (most relays)
+    takes it as IDNA (RFC 5891)."""
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        _channel(port).deliver(message(recipient="eva@příklad.cz"))
+    assert inbox.envelopes[0].rcpt_tos == ["eva@xn--pklad-zsa96e.cz"]
+    assert inbox.messages()[0]["To"] == "eva@xn--pklad-zsa96e.cz"
 
 
 def test_the_sender_setting_is_checked() -> None:

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from email.header import Header
 from email.utils import formataddr, parseaddr
 
+import idna
+
 CRLF = "\r\n"
 _MAX_PLAIN_HEADER = 78
 _MAX_LINE = 998
@@ -41,14 +43,21 @@ def mailbox(value: str) -> tuple[str, str]:
 
 
 def recipient(value: str) -> str:
-    """A bare address as it goes in `To` and `RCPT TO` (one that is not ASCII needs a
-    server that speaks SMTPUTF8, RFC 6531: see `needs_smtputf8`)."""
+    """A bare address as it goes in `To` and `RCPT TO`. An internationalised domain goes
+    as its ASCII form (IDNA, RFC 5891: "eva@xn--pklad-zsa96e.cz" for "eva@příklad.cz"),
+    which every server takes; only a local part that is not ASCII needs a server that
+    speaks SMTPUTF8 (RFC 6531: see `needs_smtputf8`)."""
     _line_free(value, "recipient")
     name, address = parseaddr(value)
     local, _, domain = address.rpartition("@")
     if name or address != value or not local or not domain or any(c.isspace() for c in value):
         raise MalformedEmail(f"the recipient {value!r} is not an address")
-    return address
+    if not domain.isascii():
+        try:
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise MalformedEmail(f"the recipient's domain {domain!r} is not valid") from exc
+    return f"{local}@{domain}"
 
 
 def needs_smtputf8(address: str) -> bool:
