@@ -107,11 +107,66 @@ def test_a_fallback_goes_only_where_consent_still_is(
     _withdraw(db, eva.id, "sms")
     with adapters.overridden(Channel.EMAIL, Refusing()):
         run_jobs()
-    by_channel = {m.channel: m.status for m in _messages(sessions, eva.id)}
-    assert by_channel == {
-        Channel.EMAIL: MessageStatus.FAILED,
-        Channel.SMS: MessageStatus.SUPPRESSED,
-    }
+    assert [(m.channel, m.status) for m in _messages(sessions, eva.id)] == [
+        (Channel.EMAIL, MessageStatus.FAILED)
+    ]
+    with sessions() as s:
+        [event] = s.scalars(select(Event).where(Event.type == "message.fell_back"))
+        assert event.payload["next_channel"] is None
+        assert event.payload["skipped"] == {"sms": "no_consent"}
+
+
+def test_an_unread_fallback_waits_out_quiet_hours(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    policy(db, quiet_hours=("21:00", "08:00"))
+    message_template(
+        db, "offer", HELLO, klass="marketing", channels=("inapp", "sms"), unread_fallback_minutes=60
+    )
+    eva = customer(
+        db,
+        consents={("marketing", "inapp"): True, ("marketing", "sms"): True},
+        preferred=["inapp", "sms"],
+    )
+    with clock.frozen_at(datetime(2026, 6, 10, 18, 30, tzinfo=UTC)):  # 20:30 in Prague
+        _send(db, eva.id)
+        run_jobs()
+        clock.travel(timedelta(minutes=61))  # 21:31: quiet hours
+        run_jobs()
+        [sms] = [m for m in _messages(sessions, eva.id) if m.channel == Channel.SMS]
+        assert sms.status == MessageStatus.QUEUED
+        assert sms.scheduled_for == datetime(2026, 6, 11, 6, 0, tzinfo=UTC)  # 08:00 in Prague
+        clock.travel(timedelta(hours=11))
+        run_jobs()
+    [sms] = [m for m in _messages(sessions, eva.id) if m.channel == Channel.SMS]
+    assert sms.status == MessageStatus.SENT
+
+
+@pytest.mark.usefixtures("daytime")
+def test_fallbacks_keep_to_the_frequency_cap(
+    db: Session, sessions: sessionmaker[Session], run_jobs: RunJobs
+) -> None:
+    policy(db, caps={"marketing": {"sms": (1, 7)}})
+    message_template(db, "offer", HELLO, klass="marketing")
+    eva = customer(
+        db,
+        consents={("marketing", "email"): True, ("marketing", "sms"): True},
+        preferred=["email", "sms"],
+    )
+    _send(db, eva.id, "offer")
+    service.send(
+        db,
+        customer_id=eva.id,
+        purpose="offer",
+        data={"name": "Eva"},
+        idempotency_key="second",
+        actor=SYSTEM,
+    )
+    db.commit()
+    with adapters.overridden(Channel.EMAIL, Refusing()):
+        run_jobs()
+    sent = [m for m in _messages(sessions, eva.id) if m.channel == Channel.SMS]
+    assert [m.status for m in sent] == [MessageStatus.SENT]  # one marketing SMS a week
 
 
 def test_an_erased_customer_gets_none_of_the_messages_still_queued(

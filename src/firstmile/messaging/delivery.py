@@ -23,7 +23,7 @@ from firstmile.kit.db import Session
 from firstmile.kit.errors import NotFound
 from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
-from firstmile.messaging import events
+from firstmile.messaging import events, planning
 from firstmile.messaging import repository as repo
 from firstmile.messaging.channels import adapters
 from firstmile.messaging.channels.base import (
@@ -452,11 +452,39 @@ def message_of_opened_token(token: str) -> str | None:
 
 
 def fall_back(db: Session, message: Message, *, reason: str) -> Message | None:
-    """Queue the next channel of `message`'s route; None when there is none left."""
+    """Queue the next channel of `message`'s route; None when there is none left.
+
+    The rest of the route is planned again now, as a request is (it was rendered hours ago,
+    perhaps): a channel the customer has since withdrawn consent on, lost the address for,
+    or that is over its frequency cap is skipped, and a message that is not urgent waits
+    for the end of the customer's quiet hours."""
     if not message.fallbacks:
         return None
-    following, *rest = message.fallbacks
-    message.fallbacks = []
+    remaining, message.fallbacks = list(message.fallbacks), []
+    customer = customers_repository.find(db, message.customer_id)
+    if customer is None or customer.status == CustomerStatus.CLOSED:
+        return None
+    plan = planning.route_for(
+        db,
+        customer,
+        klass=message.klass,
+        urgent=message.urgent,
+        offered=list(dict.fromkeys(str(f["channel"]) for f in remaining)),
+    )
+    usable = [f for f in remaining if str(f["channel"]) in plan.route]
+    if not usable:
+        record(
+            db,
+            events.MESSAGE_FELL_BACK,
+            message,
+            SYSTEM.ref,
+            reason=reason,
+            next_channel=None,
+            next_message_id=None,
+            skipped=plan.skipped,
+        )
+        return None
+    following, *rest = usable
     successor = Message(
         customer_id=message.customer_id,
         purpose=message.purpose,
@@ -467,9 +495,10 @@ def fall_back(db: Session, message: Message, *, reason: str) -> Message | None:
         idempotency_key=f"fallback:{message.id}",
         requested_by=message.requested_by,
         status=MessageStatus.QUEUED,
-        skipped=message.skipped,
+        skipped={**message.skipped, **plan.skipped},
         fallbacks=rest,
         fallback_of=message.id,
+        scheduled_for=plan.send_at if plan.send_at > utcnow() else None,
         **columns(following),
     )
     db.add(successor)

@@ -60,13 +60,15 @@ MESSAGE_SUPPRESSED = declare(
 )
 MESSAGE_FELL_BACK = declare(
     "message.fell_back",
-    "A message failed or stayed unread, so its next channel was queued as a new message.",
+    "A message failed, stayed unread or was withheld, so its next channel was queued as a "
+    "new message; or none of the rest of its route may be used now (see skipped).",
     subject="message",
     payload={
         **_COMMON,
-        "reason": "failed or unread",
-        "next_channel": "the channel tried next",
+        "reason": "failed, unread, no_consent",
+        "next_channel": "the channel tried next (null: none left that may be used)",
         "next_message_id": "the message on that channel",
+        "skipped": "when none: each channel left, with why it may not be used now",
     },
 )
 MESSAGE_DELIVERED = declare(

@@ -22,9 +22,8 @@ from firstmile.customers.models import Customer
 from firstmile.customers.service import validation
 from firstmile.kit.db import Session, new_id
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
-from firstmile.kit.settings import current as current_settings
 from firstmile.kit.time import utcnow
-from firstmile.messaging import delivery, events, offers, routing, templates
+from firstmile.messaging import delivery, events, offers, planning, routing, templates
 from firstmile.messaging import repository as repo
 from firstmile.messaging.models import (
     Channel,
@@ -133,7 +132,14 @@ def send(
             if forced is not None
             else None
         )
-        plan = _plan(db, customer, template, offered, recipient)
+        plan = planning.route_for(
+            db,
+            customer,
+            klass=template.klass,
+            urgent=template.urgent,
+            offered=offered,
+            recipient=recipient,
+        )
         filled, complete = _with_offer(db, template, customer, data)
         if not complete:
             plan = routing.Plan([], dict.fromkeys(offered, routing.NO_OFFER), plan.send_at)
@@ -199,64 +205,6 @@ def _template(db: Session, purpose: str) -> MessageTemplate:
         raise InvalidInput(
             "the operator pack has no message template for this purpose", field="purpose"
         ) from None
-
-
-def _plan(
-    db: Session,
-    customer: Customer,
-    template: MessageTemplate,
-    offered: list[str],
-    recipient: str | None,
-) -> routing.Plan:
-    """Gather what routing needs about the customer, then let it decide."""
-    policy = templates.policy(db)
-    consent_purpose = "marketing" if template.klass == MessageClass.MARKETING else "service"
-    consented = {
-        c: customers_service.may_contact(db, customer.id, purpose=consent_purpose, channel=c)
-        for c in offered
-    }
-    available = {c: _unavailable(db, customer.id, c, recipient) for c in offered}
-    recent = {
-        c: repo.count_recent(
-            db, customer.id, template.klass, c, since=utcnow() - timedelta(days=cap.days)
-        )
-        for (klass, c), cap in policy.caps.items()
-        if klass == template.klass and c in offered
-    }
-    return routing.plan(
-        template_channels=offered,
-        klass=str(template.klass),
-        urgent=template.urgent,
-        recipient=routing.Recipient(
-            preferred=list(customer.preferred_channels or []),
-            time_zone=customer.time_zone or "UTC",
-            consented=consented,
-            available=available,
-            recent=recent,
-            quiet_hours=_own_quiet_hours(customer),
-        ),
-        policy=policy,
-        now=utcnow(),
-    )
-
-
-def _own_quiet_hours(customer: Customer) -> routing.QuietHours | None:
-    start, end = customer.quiet_hours_start, customer.quiet_hours_end
-    if start is None or end is None:
-        return None
-    return routing.QuietHours(start=start, end=end)
-
-
-def _unavailable(db: Session, customer_id: str, channel: str, recipient: str | None) -> str | None:
-    """None when the customer can be reached on `channel`, else why not."""
-    if channel == Channel.INAPP:
-        return None  # the portal inbox is always there
-    if channel == Channel.PUSH:
-        if current_settings().messaging_push_adapter == "webhook":
-            return None  # the operator's backend knows the app installs; a 4xx falls back
-        return None if repo.has_push_subscription(db, customer_id) else routing.NO_SUBSCRIPTION
-    address = recipient or customers_service.contact_for(db, customer_id, channel)
-    return None if address else routing.NO_ADDRESS
 
 
 def _rendered(
