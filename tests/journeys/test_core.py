@@ -219,6 +219,56 @@ def test_time_of_day_across_daylight_saving() -> None:
     assert core.next_time_of_day(due, time(9, 0), "Europe/Prague") == due + timedelta(days=1)
 
 
+def _utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "until", "due"),
+    [
+        # Prague, 29 March 2026: 02:00 CET is followed by 03:00 CEST (01:00 UTC)
+        ("Europe/Prague", _utc(3, 28, 22), time(2, 30), _utc(3, 29, 1)),  # skipped: 03:00
+        ("Europe/Prague", _utc(3, 29, 0, 30), time(2, 30), _utc(3, 29, 1)),
+        ("Europe/Prague", _utc(3, 29, 1), time(2, 30), _utc(3, 30, 0, 30)),
+        ("Europe/Prague", _utc(3, 28, 20), time(21), _utc(3, 29, 19)),  # 21:00 CEST
+        # Prague, 25 October 2026: 02:00-03:00 is shown twice, CEST then CET (01:00 UTC)
+        ("Europe/Prague", _utc(10, 25, 0, 10), time(2, 30), _utc(10, 25, 0, 30)),
+        ("Europe/Prague", _utc(10, 25, 0, 40), time(2, 30), _utc(10, 25, 1, 30)),
+        ("Europe/Prague", _utc(10, 25, 1, 10), time(2, 30), _utc(10, 25, 1, 30)),
+        ("Europe/Prague", _utc(10, 25, 1, 40), time(2, 30), _utc(10, 26, 1, 30)),
+        ("Europe/Prague", _utc(10, 24, 20), time(8), _utc(10, 25, 7)),
+        # no daylight saving time
+        ("Asia/Tokyo", _utc(10, 24, 17, 10), time(2, 30), _utc(10, 24, 17, 30)),
+        ("Asia/Tokyo", _utc(3, 28, 17, 30), time(2, 30), _utc(3, 29, 17, 30)),
+    ],
+)
+def test_time_of_day_is_always_ahead_when_the_clocks_change(
+    zone: str, now: datetime, until: time, due: datetime
+) -> None:
+    assert core.next_time_of_day(now, until, zone) == due
+
+
+def test_a_wait_until_entered_in_the_repeated_hour_waits() -> None:
+    data = {
+        **{k: SAMPLE[k] for k in ("code", "name", "trigger")},
+        "start": "night",
+        "steps": [
+            {"id": "night", "phase": "usage", "type": "wait", "until": "02:30", "next": "done"},
+            {"id": "done", "phase": "usage", "type": "end"},
+        ],
+    }
+    second_pass = _utc(10, 25, 1, 10)  # 02:10 CET, an hour after 02:10 CEST
+    outcome = core.start(
+        journey(data),
+        instance_id="i1",
+        customer_id="c1",
+        trigger=event("order.placed"),
+        ctx=ctx(second_pass, zone="Europe/Prague"),
+    )
+    assert (outcome.state.status, outcome.state.step) == (core.WAITING, "night")
+    assert outcome.state.due_at == _utc(10, 25, 1, 30)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from firstmile.kit.time import next_wall_time
 from firstmile.messaging import routing
 from firstmile.messaging.routing import Cap, Policy, QuietHours, Recipient
 
@@ -143,3 +145,81 @@ def test_a_held_message_goes_out_outside_quiet_hours_within_a_day(
     local = plan.send_at.astimezone(ZoneInfo(zone))
     if start != end:
         assert not quiet.contains(local.time()) or local.time() == end
+
+
+# Clocks in Prague go from 02:00 to 03:00 on 2026-03-29 (01:00 UTC) and from 03:00 back to
+# 02:00 on 2026-10-25 (01:00 UTC): that night 02:00-03:00 is shown twice, first in summer
+# time (00:00-01:00 UTC), then in winter time (01:00-02:00 UTC). Tokyo keeps one offset.
+def _utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "start", "end", "send_at"),
+    [
+        # the ordinary window, on the nights the clocks change and on an ordinary one
+        ("Europe/Prague", _utc(3, 28, 22), time(21), time(8), _utc(3, 29, 6)),
+        ("Europe/Prague", _utc(10, 24, 21), time(21), time(8), _utc(10, 25, 7)),
+        ("Europe/Prague", _utc(10, 25, 1, 10), time(21), time(8), _utc(10, 25, 7)),
+        ("Europe/Prague", _utc(6, 10, 18, 30), time(21), time(8), _utc(6, 10, 18, 30)),
+        ("Europe/Prague", _utc(3, 29, 6), time(21), time(8), _utc(3, 29, 6)),
+        # an end that the change to summer time skips: the first moment after the gap
+        ("Europe/Prague", _utc(3, 29, 0, 30), time(1), time(2, 30), _utc(3, 29, 1)),
+        ("Europe/Prague", _utc(3, 28, 22), time(22), time(2, 30), _utc(3, 29, 1)),
+        # an end shown twice: the first showing after now
+        ("Europe/Prague", _utc(10, 25, 0, 10), time(22), time(2, 30), _utc(10, 25, 0, 30)),
+        ("Europe/Prague", _utc(10, 25, 1, 10), time(22), time(2, 30), _utc(10, 25, 1, 30)),
+        ("Europe/Prague", _utc(10, 25, 1, 10), time(2), time(2, 30), _utc(10, 25, 1, 30)),
+        # no daylight saving time
+        ("Asia/Tokyo", _utc(10, 24, 17, 10), time(22), time(2, 30), _utc(10, 24, 17, 30)),
+        ("Asia/Tokyo", _utc(3, 28, 13), time(21), time(8), _utc(3, 28, 23)),
+        ("Asia/Tokyo", _utc(3, 28, 23), time(21), time(8), _utc(3, 28, 23)),
+    ],
+)
+def test_quiet_hours_end_at_the_first_moment_outside_them_when_clocks_change(
+    zone: str, now: datetime, start: time, end: time, send_at: datetime
+) -> None:
+    policy = Policy(quiet_hours=QuietHours(start=start, end=end))
+    plan = _plan(_recipient(time_zone=zone), policy, now=now)
+    assert plan.send_at == send_at
+    assert plan.send_at >= now
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "wall", "expected"),
+    [
+        ("Europe/Prague", _utc(3, 28, 12), time(2, 30), _utc(3, 29, 1)),  # skipped: 03:00
+        ("Europe/Prague", _utc(3, 29, 0, 30), time(2, 30), _utc(3, 29, 1)),
+        ("Europe/Prague", _utc(3, 29, 1), time(2, 30), _utc(3, 30, 0, 30)),
+        ("Europe/Prague", _utc(3, 28, 20), time(9), _utc(3, 29, 7)),
+        ("Europe/Prague", _utc(10, 25, 0, 10), time(2, 30), _utc(10, 25, 0, 30)),  # 1st pass
+        ("Europe/Prague", _utc(10, 25, 0, 40), time(2, 30), _utc(10, 25, 1, 30)),  # 2nd pass
+        ("Europe/Prague", _utc(10, 25, 1, 10), time(2, 30), _utc(10, 25, 1, 30)),
+        ("Europe/Prague", _utc(10, 25, 1, 40), time(2, 30), _utc(10, 26, 1, 30)),
+        ("Europe/Prague", _utc(10, 24, 20), time(9), _utc(10, 25, 8)),
+        ("Asia/Tokyo", _utc(10, 24, 17, 10), time(2, 30), _utc(10, 24, 17, 30)),
+        ("Asia/Tokyo", _utc(10, 24, 17, 30), time(2, 30), _utc(10, 25, 17, 30)),
+    ],
+)
+def test_next_wall_time_is_after_now_across_clock_changes(
+    zone: str, now: datetime, wall: time, expected: datetime
+) -> None:
+    assert next_wall_time(now, wall, zone) == expected
+
+
+@given(
+    minutes=st.integers(min_value=0, max_value=60 * 24 * 366),
+    wall=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    zone=st.sampled_from(["Europe/Prague", "America/New_York", "Australia/Lord_Howe", "UTC"]),
+)
+def test_next_wall_time_is_ahead_and_shows_the_wall_time_or_ends_a_gap(
+    minutes: int, wall: time, zone: str
+) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    found = next_wall_time(now, wall, zone)
+    assert now < found <= now + timedelta(hours=25)
+    local = found.astimezone(ZoneInfo(zone))
+    if local.time() != wall:  # only where the clock skips `wall`: `found` is where it jumps
+        just_before = (found - timedelta(seconds=1)).astimezone(ZoneInfo(zone))
+        assert just_before.utcoffset() != local.utcoffset()
+        assert just_before.time() < wall < local.time()

@@ -24,10 +24,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from firstmile.journeys.definition import ExitOnEvent, Journey
 from firstmile.kit.expressions import EvaluationError
+from firstmile.kit.time import next_wall_time
 
 ACTIVE, WAITING = "active", "waiting"
 COMPLETED, EXITED, FAILED, SKIPPED = "completed", "exited", "failed", "skipped"
@@ -311,16 +311,9 @@ def failed(state: State, error: str) -> Outcome:
 
 
 def next_time_of_day(now: datetime, hhmm: Any, time_zone: str) -> datetime:
-    """The next moment after `now` that the customer's clock shows `hhmm` (a time)."""
-    tz = ZoneInfo(time_zone)
-    local = now.astimezone(tz)
-    day: date = local.date()
-    for _ in range(3):
-        candidate = datetime.combine(day, hhmm, tzinfo=tz)
-        if candidate > local:
-            return candidate.astimezone(now.tzinfo)
-        day += timedelta(days=1)
-    raise AssertionError("unreachable")  # pragma: no cover
+    """The next moment after `now` that the customer's clock shows `hhmm` (a time); across a
+    change of clocks, as `kit.time.next_wall_time` says."""
+    return next_wall_time(now, hhmm, time_zone)
 
 
 def bucket(journey_code: str, step_id: str, customer_id: str) -> int:

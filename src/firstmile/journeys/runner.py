@@ -257,7 +257,7 @@ def _inbox(db: Session, instance_ids: list[str]) -> dict[str, list[dict[str, Any
         select(JourneyInbox.instance_id, Event)
         .join(Event, Event.id == JourneyInbox.event_id)
         .where(JourneyInbox.instance_id.in_(instance_ids))
-        .order_by(JourneyInbox.id)
+        .order_by(Event.occurred_at, JourneyInbox.id)  # the order they happened in
     ).all()
     found: dict[str, list[dict[str, Any]]] = {}
     for instance_id, event in rows:
@@ -273,8 +273,8 @@ def process(
     *,
     fresh_keys: bool = False,
 ) -> None:
-    """Feed an instance what is due (its start, its events in order, its timer) and carry
-    out the commands of each step as the core gives them."""
+    """Feed an instance what is due (its start, then its events and its due timer in the
+    order they happened) and carry out the commands of each step as the core gives them."""
     version = version_of(db, instance.version_id)
     journey = version.journey
     ctx = context(db, instance.customer_id, now)
@@ -293,18 +293,53 @@ def process(
         state = _carry(db, instance, version, outcome, ctx, fresh_keys)
     else:
         state = core.State.from_json(instance.id, instance.customer_id, instance.state)
-    for event in events:
-        outcome = core.handle(journey, state, core.EventInput(event), ctx)
-        state = _carry(db, instance, version, outcome, ctx, fresh_keys)
+    state = _feed(db, instance, version, state, events, ctx, fresh_keys)
     if events:
         db.execute(delete(JourneyInbox).where(JourneyInbox.instance_id == instance.id))
-    if state.status == core.WAITING and state.due_at is not None and state.due_at <= now:
-        assert state.timer is not None
-        timer = core.TimerInput(state.timer)
-        state = _carry(
-            db, instance, version, core.handle(journey, state, timer, ctx), ctx, fresh_keys
-        )
     store(instance, state, now)
+
+
+def _feed(
+    db: Session,
+    instance: JourneyInstance,
+    version: Version,
+    state: core.State,
+    events: list[dict[str, Any]],
+    ctx: core.Context,
+    fresh_keys: bool,
+) -> core.State:
+    """Feed the events (sorted by when they happened) and the due timer in time order, so
+    a late worker reaches what a punctual one would have: a timer due at or before an
+    event fires first, and the wait it leads to gets that event and those after it.
+
+    One timer a run at most, as ever: a timer set in this run is due after `now` unless
+    its wait is 0s, and such a one waits for the next run, so a loop of 0s waits cannot
+    spin inside one transaction."""
+    pending = list(events)
+    timer_fired = False
+    while True:
+        due_at = None if timer_fired else _due_at(state, ctx.now)
+        given: core.Input
+        if due_at is not None and (not pending or due_at <= _occurred_at(pending[0])):
+            assert state.timer is not None
+            given, timer_fired = core.TimerInput(state.timer), True
+        elif pending:
+            given = core.EventInput(pending.pop(0))
+        else:
+            return state
+        outcome = core.handle(version.journey, state, given, ctx)
+        state = _carry(db, instance, version, outcome, ctx, fresh_keys)
+
+
+def _due_at(state: core.State, now: datetime) -> datetime | None:
+    """When the pending timer was due, if it is due by `now`."""
+    if state.status == core.WAITING and state.due_at is not None and state.due_at <= now:
+        return state.due_at
+    return None
+
+
+def _occurred_at(event: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(event["occurred_at"])
 
 
 def _carry(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _offset = timedelta(0)
@@ -44,3 +44,43 @@ def travel(delta: timedelta) -> None:
 def reset() -> None:
     global _offset, _frozen
     _offset, _frozen = timedelta(0), None
+
+
+def next_wall_time(now: datetime, wall: time, time_zone: str) -> datetime:
+    """The first moment after `now` at which the clock of `time_zone` shows `wall`, in
+    `now`'s zone. A wall time that the change to summer time skips stands for the first
+    moment after the gap; one that the change back shows twice, for the first showing
+    after `now`.
+
+    Compared in UTC: aware datetimes that share a tzinfo compare by their wall clocks,
+    which puts the two passes through the repeated hour in the wrong order."""
+    zone = ZoneInfo(time_zone)
+    after = now.astimezone(UTC)
+    day = after.astimezone(zone).date()
+    found = min(
+        moment
+        for days in range(3)
+        for fold in (0, 1)
+        if (moment := _instant(day + timedelta(days=days), wall, fold, zone)) > after
+    )
+    return found.astimezone(now.tzinfo)
+
+
+def _instant(day: date, wall: time, fold: int, zone: ZoneInfo) -> datetime:
+    """When `zone`'s clock shows `wall` on `day` (the first or second showing, by `fold`), in
+    UTC; the end of the gap when its clock skips `wall` that day."""
+    local = datetime.combine(day, wall.replace(tzinfo=None)).replace(tzinfo=zone, fold=fold)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return moment
+    # In a gap the two folds read `wall` with the offsets either side of the change, which
+    # lies between them: the first second with the later offset is where the gap ends.
+    low, high = sorted(int(local.replace(fold=f).timestamp()) for f in (0, 1))
+    offset = datetime.fromtimestamp(high, zone).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == offset:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)

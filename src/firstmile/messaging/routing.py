@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
+
+from firstmile.kit.time import next_wall_time
 
 NO_CONSENT = "no_consent"
 NO_ADDRESS = "no_address"
@@ -50,16 +52,12 @@ class QuietHours:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
 
-    def end_after(self, local: datetime) -> datetime:
-        """The first moment at or after `local` that is outside the quiet hours."""
-        if not self.contains(local.timetz().replace(tzinfo=None)):
-            return local
-        end = local.replace(
-            hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0, fold=0
-        )
-        if end <= local:
-            end += timedelta(days=1)
-        return end
+    def end_after(self, now: datetime, time_zone: str) -> datetime:
+        """The first moment at or after `now` that is outside the quiet hours on the clock
+        of `time_zone`, in `now`'s zone."""
+        if not self.contains(now.astimezone(ZoneInfo(time_zone)).time()):
+            return now
+        return next_wall_time(now, self.end, time_zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +130,4 @@ def _skip_reason(channel: str, klass: str, recipient: Recipient, policy: Policy)
 def _send_at(now: datetime, urgent: bool, time_zone: str, quiet: QuietHours | None) -> datetime:
     if urgent or quiet is None:
         return now
-    zone = ZoneInfo(time_zone)
-    local = now.astimezone(zone)
-    resume = quiet.end_after(local)
-    if resume == local:
-        return now
-    # `resume` was built on the local wall clock: normalise it through UTC, so a day that
-    # changes to or from summer time still gives the right instant.
-    return resume.replace(tzinfo=None).replace(tzinfo=zone).astimezone(now.tzinfo)
+    return quiet.end_after(now, time_zone)
