@@ -200,6 +200,29 @@ def current_consent(
     )
 
 
+def latest_consents(db: Session, customer_ids: Iterable[str]) -> dict[tuple[str, str, str], bool]:
+    """(customer, purpose, channel) -> whether the latest change of that consent granted
+    it, for these customers, in one query."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(Consent.customer_id, Consent.purpose, Consent.channel, Consent.granted)
+        .where(Consent.customer_id.in_(ids))
+        .order_by(Consent.version)
+    )
+    return {(c, str(p), str(ch)): bool(granted) for c, p, ch, granted in rows}  # latest wins
+
+
+def statuses(db: Session, customer_ids: Iterable[str]) -> dict[str, str]:
+    """Each of these customers' status (those that exist), in one query."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    rows = db.execute(select(Customer.id, Customer.status).where(Customer.id.in_(ids)))
+    return {customer_id: str(status) for customer_id, status in rows}
+
+
 def current_consents(db: Session, customer_id: str) -> list[Consent]:
     """The latest row of each (purpose, channel) of the customer."""
     latest = (

@@ -214,22 +214,22 @@ def _withheld(db: Session, messages: list[Message]) -> dict[str, str]:
     """The messages that may no longer be sent, and why: the customer withdrew the consent
     on the channel, or was closed (erased), since the message was requested. A message can
     wait hours in the queue (quiet hours, retries, a fallback's turn): consent is asked
-    again when it goes, as every sender must (one query set for the batch)."""
-    ids = [m.customer_id for m in messages]
+    again when it goes, as every sender must (two queries for the batch)."""
+    status = customers_repository.statuses(db, {m.customer_id for m in messages})
+    asks = {m.id: _ask(m) for m in messages if str(m.channel) in CONSENT_CHANNELS}
+    allowed = customers_service.may_contact_many(db, asks.values())
     out: dict[str, str] = {}
-    with customers_repository.contact_snapshot(db, ids):
-        for message in messages:
-            customer = customers_repository.find(db, message.customer_id)
-            if customer is None or customer.status == CustomerStatus.CLOSED:
-                out[message.id] = "customer_closed"
-                continue
-            purpose = "marketing" if message.klass == MessageClass.MARKETING else "service"
-            channel = str(message.channel)
-            if channel in CONSENT_CHANNELS and not customers_service.may_contact(
-                db, message.customer_id, purpose=purpose, channel=channel
-            ):
-                out[message.id] = "no_consent"
+    for message in messages:
+        if status.get(message.customer_id, CustomerStatus.CLOSED) == CustomerStatus.CLOSED:
+            out[message.id] = "customer_closed"
+        elif message.id in asks and not allowed[asks[message.id]]:
+            out[message.id] = "no_consent"
     return out
+
+
+def _ask(message: Message) -> tuple[str, str, str]:
+    purpose = "marketing" if message.klass == MessageClass.MARKETING else "service"
+    return message.customer_id, purpose, str(message.channel)
 
 
 def _came_to(

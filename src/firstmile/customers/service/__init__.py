@@ -16,6 +16,7 @@ from firstmile.customers.service.consents import (
     consent_history,
     current_consents,
     may_contact,
+    may_contact_many,
 )
 from firstmile.customers.service.contacts import (
     add_contact,
@@ -47,6 +48,7 @@ __all__ = [
     "get_customer",
     "get_medium",
     "may_contact",
+    "may_contact_many",
     "media_of",
     "new_account_number",
     "open_accounts",
