@@ -45,18 +45,20 @@ def housekeep(db: Session, _args: dict[str, Any]) -> None:
 def clean_up(db: Session) -> dict[str, int]:
     """Delete what has served its time; how many rows of each kind went."""
     now = utcnow()
-    answers_kept = timedelta(hours=current_settings().idempotency_keep_hours)
-    answers = db.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - answers_kept)
-    )
-    hits = db.execute(delete(RateLimitHit).where(RateLimitHit.at < now - LONGEST_WINDOW))
-    done = {
-        "idempotent_answers": cast(CursorResult[Any], answers).rowcount,
-        "rate_limit_hits": cast(CursorResult[Any], hits).rowcount,
-    }
-    for name, clean in sorted(_CLEANERS.items()):
-        done[name] = clean(db, now)
-    return done
+    return {name: clean(db, now) for name, clean in sorted(_CLEANERS.items())}
+
+
+@cleaner("idempotent_answers")
+def _forget_answers(db: Session, now: datetime) -> int:
+    kept = timedelta(hours=current_settings().idempotency_keep_hours)
+    gone = db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - kept))
+    return cast(CursorResult[Any], gone).rowcount
+
+
+@cleaner("rate_limit_hits")
+def _forget_hits(db: Session, now: datetime) -> int:
+    gone = db.execute(delete(RateLimitHit).where(RateLimitHit.at < now - LONGEST_WINDOW))
+    return cast(CursorResult[Any], gone).rowcount
 
 
 def schedule_next(db: Session) -> jobs.Job:

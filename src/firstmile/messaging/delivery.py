@@ -15,7 +15,6 @@ from typing import Any
 from firstmile.auth.scopes import SYSTEM, Actor
 from firstmile.customers import repository as customers_repository
 from firstmile.customers import service as customers_service
-from firstmile.customers.models import Channel as ConsentChannel
 from firstmile.customers.models import CustomerStatus
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit import jobs, secrets
@@ -43,8 +42,6 @@ from firstmile.messaging.models import (
 )
 
 DELIVER_JOB = "messaging.deliver"
-# the channels a consent is given or withdrawn on (all a message goes by)
-CONSENT_CHANNELS = frozenset(c.value for c in ConsentChannel)
 
 
 UNREAD_JOB = "messaging.unread_check"
@@ -216,13 +213,12 @@ def _withheld(db: Session, messages: list[Message]) -> dict[str, str]:
     wait hours in the queue (quiet hours, retries, a fallback's turn): consent is asked
     again when it goes, as every sender must (two queries for the batch)."""
     status = customers_repository.statuses(db, {m.customer_id for m in messages})
-    asks = {m.id: _ask(m) for m in messages if str(m.channel) in CONSENT_CHANNELS}
-    allowed = customers_service.may_contact_many(db, asks.values())
+    allowed = customers_service.may_contact_many(db, [_ask(m) for m in messages])
     out: dict[str, str] = {}
     for message in messages:
         if status.get(message.customer_id, CustomerStatus.CLOSED) == CustomerStatus.CLOSED:
             out[message.id] = "customer_closed"
-        elif message.id in asks and not allowed[asks[message.id]]:
+        elif not allowed[_ask(message)]:
             out[message.id] = "no_consent"
     return out
 
@@ -265,15 +261,12 @@ def record_hand_over(db: Session, handed: HandOver | None) -> None:
 
 
 def _withhold(db: Session, message: Message, *, reason: str) -> None:
-    """Not sent after all; the next channel of its route is tried (its consent is asked
-    again when it goes), unless the customer is gone."""
+    """Not sent after all; the next channel of its route is tried where it may be used now
+    (none for a customer who is gone)."""
     message.status = MessageStatus.SUPPRESSED
     db.flush()
     record(db, events.MESSAGE_SUPPRESSED, message, SYSTEM.ref, reason=reason)
-    if reason == "customer_closed":
-        message.fallbacks = []
-    else:
-        fall_back(db, message, reason=reason)
+    fall_back(db, message, reason=reason)
     _redact(message)
 
 

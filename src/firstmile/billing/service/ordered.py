@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from firstmile.catalog import pricing
 from firstmile.kit.db import Session
-from firstmile.kit.time import utcnow
+from firstmile.kit.time import today_in
 from firstmile.orders import repository as orders_repo
 from firstmile.orders import service as orders_service
 from firstmile.orders.models import Order, OrderKind, OrderStatus, Product, ProductStatus
@@ -67,8 +67,8 @@ def _billed(order: Order, products: Sequence[Product]) -> Mapping[str, Any]:
 
 def orders_for(db: Session, customer_id: str, account_id: str) -> list[Ordered]:
     """The account's new-product orders that are, or will be, billed, oldest first."""
-    tz = ZoneInfo(packs.current_meta(db).timezone)
-    today = utcnow().astimezone(tz).date()
+    zone = packs.current_meta(db).timezone
+    tz, today = ZoneInfo(zone), today_in(zone)
     out = []
     for order in _account_orders(db, customer_id, account_id):
         if order.kind != OrderKind.NEW or order.status not in BILLED_ORDER_STATUSES:

@@ -19,7 +19,6 @@ import copy
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from firstmile.auth.scopes import SYSTEM, Actor
 from firstmile.catalog import events, pricing
@@ -36,7 +35,7 @@ from firstmile.kit.db import Session, new_id
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.i18n import DEFAULT_LOCALE, is_supported, language_of, pick
 from firstmile.kit.money import q
-from firstmile.kit.time import utcnow
+from firstmile.kit.time import today_in, utcnow
 
 SNAPSHOT_VERSION = 1
 MAX_START_DAYS = 180
@@ -72,7 +71,7 @@ def _locale(requested: str | None, customer: Customer) -> str:
 
 
 def _start(requested: date | None, release: CatalogRelease) -> date:
-    today = utcnow().astimezone(ZoneInfo(release.timezone)).date()
+    today = today_in(release.timezone)
     if requested is None:
         return today
     if requested < today:
