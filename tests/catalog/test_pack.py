@@ -124,3 +124,18 @@ def test_invalid_pack_changes_nothing(tmp_path: Path, telco: str, db: Session) -
         packs.load(db, pack)
     db.rollback()
     assert service.current_release(db).currency == "CZK"
+
+
+def test_fixed_discount_above_the_charges_it_reduces_is_reported(tmp_path: Path) -> None:
+    pack = _pack_copy(tmp_path)
+    catalog = pack / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    # The bundle's components cost 857 a month: 600 off is allowed, 2,000 is not.
+    catalog.write_text(text.replace('amount: "150.00"', 'amount: "2000.00"'), encoding="utf-8")
+    line = _line_of(catalog, 'amount: "2000.00"')
+    assert any(
+        i.startswith(f"catalog.yaml:{line}:") and "more than the recurring charges" in i
+        for i in _issues(pack)
+    )
+    catalog.write_text(text.replace('amount: "150.00"', 'amount: "600.00"'), encoding="utf-8")
+    packs.validate(pack)

@@ -241,6 +241,20 @@ def _duplicates(codes: Iterable[str]) -> set[str]:
     return {code for code, n in Counter(codes).items() if n > 1}
 
 
+def _charges(o: OfferingSpec, charge: str, by_code: dict[str, OfferingSpec]) -> Decimal:
+    """What a customer always pays of `charge` (one_time / recurring) for one unit of `o`:
+    its prices and the features nobody can switch off, and a bundle's components' too. A
+    fixed discount may not take more than that (a bill never pays the customer)."""
+    total = sum((p.amount for p in o.prices if p.type.value == charge), Decimal(0))
+    if charge == PriceType.RECURRING.value:
+        fixed = (f.monthly for f in o.features if f.default and not f.switchable and f.monthly)
+        total += sum(fixed, Decimal(0))
+    for part in o.components:
+        if part in by_code and by_code[part].role == OfferingRole.PLAN:
+            total += _charges(by_code[part], charge, by_code)
+    return total
+
+
 def _offering_issues(
     loaded: LoadedYaml, i: int, o: OfferingSpec, by_code: dict[str, OfferingSpec]
 ) -> list[PackIssue]:
@@ -260,6 +274,11 @@ def _offering_issues(
             issue(("discounts", j, "price"), f"no one-time or recurring price {d.price!r}")
         elif d.price is not None and price_types[d.price].value != d.charge:
             issue(("discounts", j, "charge"), f"price {d.price!r} is {price_types[d.price]}")
+        elif d.amount is not None and d.amount > (charged := _charges(o, d.charge, by_code)):
+            issue(
+                ("discounts", j, "amount"),
+                f"{d.amount} is more than the {d.charge} charges it reduces ({charged})",
+            )
     for j, target in enumerate(o.for_offerings):
         other = by_code.get(target)
         if other is None or other.role == OfferingRole.ADD_ON:
