@@ -139,3 +139,19 @@ def test_fixed_discount_above_the_charges_it_reduces_is_reported(tmp_path: Path)
     )
     catalog.write_text(text.replace('amount: "150.00"', 'amount: "600.00"'), encoding="utf-8")
     packs.validate(pack)
+
+
+def test_amounts_finer_than_the_currency_are_reported(tmp_path: Path) -> None:
+    pack = _pack_copy(tmp_path)
+    meta = pack / "pack.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("currency: CZK", "currency: JPY"))
+    catalog = pack / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace('amount: "329.00"', 'amount: "329.50"'), encoding="utf-8")
+    issues = _issues(pack)
+    line = _line_of(catalog, 'amount: "329.50"')
+    assert any(
+        i.startswith(f"catalog.yaml:{line}:") and "finer than a JPY bill shows" in i for i in issues
+    )
+    # Usage rates are unit prices: "0.1000" yen per MB is not reported.
+    assert len([i for i in issues if "finer than" in i]) == 1

@@ -68,6 +68,7 @@ def test_negative_tax_rounds_half_away_from_zero() -> None:
         quantity=1,
         net=Decimal("-164.50"),
         tax_rate=Decimal("0.21"),
+        currency="CZK",
     )
     assert (line.tax, line.gross) == (Decimal("-34.55"), Decimal("-199.05"))
 
@@ -116,6 +117,7 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
             features={"f": draw(st.booleans())},
             quantity=draw(st.integers(min_value=1, max_value=5)),
             tax_rate=rate,
+            currency="CZK",
             locale="en",
         )
     return {"currency": "CZK", "lines": [line.to_json() for line in lines]}
@@ -215,7 +217,13 @@ def test_schedule_lists_each_discount_stretch() -> None:
         ],
     }
     lines = pricing.item_lines(
-        item=0, offerings=[offering], features={}, quantity=1, tax_rate=Decimal("0.25"), locale="en"
+        item=0,
+        offerings=[offering],
+        features={},
+        quantity=1,
+        tax_rate=Decimal("0.25"),
+        currency="SEK",
+        locale="en",
     )
     snapshot = {"currency": "SEK", "lines": [x.to_json() for x in lines]}
     bills = pricing.bill_preview(snapshot, start=date(2024, 5, 1), cycle_day=1)
@@ -226,3 +234,44 @@ def test_schedule_lists_each_discount_stretch() -> None:
     assert bills["first"]["gross"] == "62.50"
     assert bills["regular"]["gross"] == "125.00"
     assert date.fromisoformat(bills["first"]["period_end"]) == date(2024, 5, 1) + timedelta(days=30)
+
+
+def test_yen_are_rounded_to_whole_yen() -> None:
+    """JPY has no minor unit: taxes, discounts and proration round to whole yen."""
+    offering = {
+        "code": "plan",
+        "kind": "mobile",
+        "name": TEXT,
+        "prices": [{"code": "monthly", "type": "recurring", "amount": "2999", "name": TEXT}],
+        "features": [],
+        "discounts": [
+            {
+                "code": "promo",
+                "price": "monthly",
+                "percent": "15",
+                "charge": "recurring",
+                "months": None,
+                "name": TEXT,
+            }
+        ],
+    }
+    lines = pricing.item_lines(
+        item=0,
+        offerings=[offering],
+        features={},
+        quantity=1,
+        tax_rate=Decimal("0.10"),
+        currency="JPY",
+        locale="ja",
+    )
+    # 2,999 + tax 299.9 -> 300; 15 % off 2,999 = 449.85 -> 450, its tax 45
+    assert [(x.net, x.tax) for x in lines] == [
+        (Decimal("2999"), Decimal("300")),
+        (Decimal("-450"), Decimal("-45")),
+    ]
+    snapshot = {"currency": "JPY", "lines": [x.to_json() for x in lines]}
+    bills = pricing.bill_preview(snapshot, start=date(2024, 4, 17), cycle_day=1)
+    # 14 of 30 days: 2,999 x 14/30 = 1,399.53 -> 1,400 (tax 140); -450 x 14/30 = -210 (-21)
+    assert bills["first"]["net"] == "1190"
+    assert Decimal(bills["first"]["gross"]) == Decimal("1309")
+    assert Decimal(bills["regular"]["gross"]) == Decimal("2804")

@@ -67,8 +67,8 @@ def test_mobile_with_intro_discount_full_first_month(telco: str, db: Session) ->
         "gross": "119.79",
     }
     assert (quote.monthly_gross, quote.first_bill_gross) == (
-        pricing.q(quote.monthly_gross),
-        pricing.q(quote.first_bill_gross),
+        pricing.q(quote.monthly_gross, "CZK"),
+        pricing.q(quote.first_bill_gross, "CZK"),
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from firstmile.orders.models import (
     ProductStatus,
 )
 from firstmile.orders.service.cancellation import TERMINATE_JOB
+from firstmile.packs import loader as packs
 from firstmile.provisioning.models import ServiceOrder, ServiceOrderStatus
 from tests.factories import orders as f
 
@@ -128,7 +131,34 @@ def test_remaining_monthly_fee_for_a_live_business_plan(telco: str, db: Session)
     assert monthly == Decimal("906.29")  # 749.00 + 21% VAT (157.29)
     # ends 2024-04-23 (20 days + 30 notice); term to 2026-03-04: 22 whole months left
     assert order.termination_date == date(2024, 4, 23)
-    assert order.cancellation_fee == q(Decimal("0.20") * 22 * monthly) == Decimal("3987.68")
+    assert order.cancellation_fee == q(Decimal("0.20") * 22 * monthly, "CZK") == Decimal("3987.68")
+
+
+def test_remaining_monthly_fee_counts_features_as_they_are_now(
+    telco: str, db: Session, tmp_path: Path
+) -> None:
+    """A priced feature switched off after activation no longer counts in the months left."""
+    pack = tmp_path / "telco"
+    shutil.copytree(packs.resolve("telco"), pack)
+    catalog = pack / "catalog.yaml"
+    text = catalog.read_text(encoding="utf-8")
+    business = text.index("code: mobile-business-unlimited")
+    at = text.index("code: roaming", business)
+    at = text.index("switchable: true", at) + len("switchable: true")
+    catalog.write_text(text[:at] + '\n        monthly: "100.00"' + text[at:], encoding="utf-8")
+    packs.load(db, pack)
+    db.commit()
+    order = _completed(
+        db, {"offering": "mobile-business-unlimited"}, account_kind=AccountKind.BUSINESS
+    )
+    assert termination.monthly_gross_of(order.snapshot["lines"], 0) == Decimal("1027.29")
+    [product] = _products(db, order)
+    product.features = {**product.features, "roaming": False}  # a completed feature change
+    db.commit()
+    clock.travel(timedelta(days=20))
+    order = _cancel(db, order)
+    # 20 % of 22 months of 749.00 + 21 % VAT = 906.29, not of 1,027.29 with roaming
+    assert order.cancellation_fee == Decimal("3987.68")
 
 
 def test_cancelling_in_progress_stops_provisioning(telco: str, db: Session) -> None:

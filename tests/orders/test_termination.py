@@ -48,6 +48,7 @@ def test_fixed_fee_inside_the_minimum_term() -> None:
         started_on=date(2024, 1, 10),
         ends_on=date(2024, 6, 1),
         monthly_gross=Decimal("603.79"),
+        currency="CZK",
     )
     assert (fee.fee, fee.months_left, fee.rule) == (Decimal("1500.00"), 7, "fixed")
 
@@ -60,6 +61,7 @@ def test_no_fee_once_the_minimum_term_is_over() -> None:
         started_on=date(2024, 1, 10),
         ends_on=date(2025, 1, 10),
         monthly_gross=Decimal("603.79"),
+        currency="CZK",
     )
     assert fee.fee == Decimal("0.00")
 
@@ -75,6 +77,7 @@ def test_remaining_monthly_fee_is_the_share_of_the_months_left() -> None:
         started_on=date(2024, 1, 10),
         ends_on=date(2024, 4, 20),
         monthly_gross=Decimal("906.29"),
+        currency="CZK",
     )
     assert (fee.months_left, fee.fee) == (20, Decimal("3625.16"))
 
@@ -87,6 +90,7 @@ def test_a_product_never_started_owes_the_whole_term() -> None:
         started_on=None,
         ends_on=date(2024, 4, 20),
         monthly_gross=Decimal("100.00"),
+        currency="CZK",
     )
     assert (fee.months_left, fee.fee) == (24, Decimal("480.00"))  # 0.2 x 24 x 100
 
@@ -99,6 +103,7 @@ def test_no_rule_means_no_fee() -> None:
         started_on=None,
         ends_on=date(2024, 4, 20),
         monthly_gross=Decimal("100.00"),
+        currency="CZK",
     )
     assert fee.fee == Decimal("0.00")
 
@@ -139,7 +144,13 @@ def test_remaining_fee_is_bounded_and_falls_with_time(
 
     def fee_on(day: date) -> Decimal:
         return t.item_fee(
-            terms, quote_item=0, offering="x", started_on=start, ends_on=day, monthly_gross=monthly
+            terms,
+            quote_item=0,
+            offering="x",
+            started_on=start,
+            ends_on=day,
+            monthly_gross=monthly,
+            currency="CZK",
         ).fee
 
     early, later = fee_on(start + timedelta(days=days)), fee_on(start + timedelta(days=days + 31))

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from firstmile.catalog.models import OfferingRole
 from firstmile.kit.db import Session
 from firstmile.kit.i18n import SUPPORTED_LOCALES
+from firstmile.kit.money import minor_unit
 from firstmile.packs.loader import PackMeta, Section, section
 from firstmile.packs.yamlfile import LoadedYaml, PackIssue
 
@@ -255,8 +256,27 @@ def _charges(o: OfferingSpec, charge: str, by_code: dict[str, OfferingSpec]) -> 
     return total
 
 
+def _billed_amounts(o: OfferingSpec) -> Iterable[tuple[tuple[str | int, ...], Decimal]]:
+    """Every amount a bill charges as it is (usage rates are unit prices, kept finer)."""
+    for j, p in enumerate(o.prices):
+        if p.type != PriceType.USAGE:
+            yield ("prices", j, "amount"), p.amount
+    for j, f in enumerate(o.features):
+        if f.monthly is not None:
+            yield ("features", j, "monthly"), f.monthly
+    for j, d in enumerate(o.discounts):
+        if d.amount is not None:
+            yield ("discounts", j, "amount"), d.amount
+    if o.terms.early_termination.amount is not None:
+        yield ("terms", "early_termination", "amount"), o.terms.early_termination.amount
+
+
 def _offering_issues(
-    loaded: LoadedYaml, i: int, o: OfferingSpec, by_code: dict[str, OfferingSpec]
+    loaded: LoadedYaml,
+    i: int,
+    o: OfferingSpec,
+    by_code: dict[str, OfferingSpec],
+    currency: str,
 ) -> list[PackIssue]:
     rel = loaded.path.name
     out: list[PackIssue] = []
@@ -268,6 +288,10 @@ def _offering_issues(
     for name, items in (("prices", o.prices), ("features", o.features), ("discounts", o.discounts)):
         for code in _duplicates(x.code for x in items):
             issue((name,), f"duplicate code {code!r}")
+    unit = minor_unit(currency)
+    for loc, amount in _billed_amounts(o):
+        if amount != amount.quantize(unit):
+            issue(loc, f"{amount} is finer than a {currency} bill shows (steps of {unit})")
     price_types = {p.code: p.type for p in o.prices}
     for j, d in enumerate(o.discounts):
         if d.price is not None and price_types.get(d.price) in (None, PriceType.USAGE):
@@ -305,7 +329,7 @@ def check_catalog(meta: PackMeta, parts: list[tuple[LoadedYaml, Any]]) -> list[P
             msg = f"duplicate offering code {code!r}"
             issues.append(PackIssue(loaded.path.name, loaded.line_of(where), "offerings", msg))
         for i, offering in enumerate(catalog.offerings):
-            issues.extend(_offering_issues(loaded, i, offering, by_code))
+            issues.extend(_offering_issues(loaded, i, offering, by_code, meta.currency))
     return issues
 
 

@@ -4,8 +4,8 @@ Rounding rules (the customer can redo every sum by hand):
 - a line's net is `round(unit_net x quantity)`; a percentage discount is
   `-round(target line net x percent / 100)`; a fixed discount is `-round(amount x quantity)`;
 - a line's tax is `round(net x tax rate)` and its gross is `net + tax`;
-- all rounding is half-up to cents, per line; totals are the plain sums of their lines, so
-  lines always add up to the totals;
+- all rounding is half-up to the currency's minor unit (cents; whole yen), per line;
+  totals are the plain sums of their lines, so lines always add up to the totals;
 - usage rates (per MB, per minute, per kWh) are unit prices, kept to 4 decimals, half-up;
 - the first bill runs from the start date to the day before the next cycle day; each
   recurring line is prorated by `days used / days in that cycle` and rounded per line, and
@@ -61,9 +61,15 @@ class Line:
 
 
 def make_line(
-    *, net: Decimal, tax_rate: Decimal, unit_net: Decimal | None = None, **fields: Any
+    *,
+    net: Decimal,
+    tax_rate: Decimal,
+    currency: str,
+    unit_net: Decimal | None = None,
+    **fields: Any,
 ) -> Line:
-    tax = q(net * tax_rate)
+    """A line of `net` (already rounded) with its tax rounded in `currency`."""
+    tax = q(net * tax_rate, currency)
     unit = net if unit_net is None else unit_net
     return Line(net=net, tax_rate=tax_rate, tax=tax, gross=net + tax, unit_net=unit, **fields)
 
@@ -90,9 +96,11 @@ def discount_line(
     name: str,
     names: dict[str, str],
     months: int | None,
+    currency: str,
 ) -> Line:
-    net = -q(target.net * percent / Decimal(100))
+    net = -q(target.net * percent / Decimal(100), currency)
     return make_line(
+        currency=currency,
         item=target.item,
         source=target.source,
         code=code,
@@ -107,8 +115,8 @@ def discount_line(
     )
 
 
-def totals(lines: Iterable[Line]) -> dict[str, str]:
-    net = tax = gross = Decimal("0.00")
+def totals(lines: Iterable[Line], currency: str) -> dict[str, str]:
+    net = tax = gross = q(Decimal(0), currency)
     for line in lines:
         net, tax, gross = net + line.net, tax + line.tax, gross + line.gross
     return {"net": str(net), "tax": str(tax), "gross": str(gross)}
@@ -136,9 +144,9 @@ def _month_before(day: date) -> date:
     return day.replace(year=year, month=month)
 
 
-def _prorated(line: Line, days: int, cycle_days: int) -> Line:
-    net = q(line.net * days / cycle_days)
-    tax = q(net * line.tax_rate)
+def _prorated(line: Line, days: int, cycle_days: int, currency: str) -> Line:
+    net = q(line.net * days / cycle_days, currency)
+    tax = q(net * line.tax_rate, currency)
     return replace(line, net=net, tax=tax, gross=net + tax)
 
 
@@ -146,11 +154,11 @@ def _active(line: Line, month: int) -> bool:
     return line.charge == RECURRING and (line.months is None or line.months >= month)
 
 
-def _bill(lines: list[Line]) -> dict[str, Any]:
-    return {**totals(lines), "lines": [line.to_json() for line in lines]}
+def _bill(lines: list[Line], currency: str) -> dict[str, Any]:
+    return {**totals(lines, currency), "lines": [line.to_json() for line in lines]}
 
 
-def _schedule(lines: list[Line]) -> list[dict[str, Any]]:
+def _schedule(lines: list[Line], currency: str) -> list[dict[str, Any]]:
     """The monthly bill from month 2 on, one entry per stretch with the same discounts."""
     ends = sorted({line.months for line in lines if line.months is not None and line.months >= 2})
     starts = [2, *(m + 1 for m in ends)]
@@ -158,7 +166,7 @@ def _schedule(lines: list[Line]) -> list[dict[str, Any]]:
     for i, first in enumerate(starts):
         last = starts[i + 1] - 1 if i + 1 < len(starts) else None
         month_lines = [line for line in lines if _active(line, first)]
-        out.append({"from_month": first, "to_month": last, **totals(month_lines)})
+        out.append({"from_month": first, "to_month": last, **totals(month_lines, currency)})
     return out
 
 
@@ -170,9 +178,10 @@ def bill_preview(snapshot: Mapping[str, Any], *, start: date, cycle_day: int) ->
     time-limited discount has ended; `schedule` shows the months in between.
     """
     lines = [line_from_json(raw) for raw in snapshot["lines"]]
+    currency = snapshot["currency"]
     period_start, period_end, days, cycle_days = first_cycle(start, cycle_day)
     first = [line for line in lines if line.charge == ONE_TIME]
-    first += [_prorated(line, days, cycle_days) for line in lines if _active(line, 1)]
+    first += [_prorated(line, days, cycle_days, currency) for line in lines if _active(line, 1)]
     regular = [line for line in lines if line.charge == RECURRING and line.months is None]
     return {
         "currency": snapshot["currency"],
@@ -182,10 +191,10 @@ def bill_preview(snapshot: Mapping[str, Any], *, start: date, cycle_day: int) ->
             "period_end": period_end.isoformat(),
             "days": days,
             "cycle_days": cycle_days,
-            **_bill(first),
+            **_bill(first, currency),
         },
-        "regular": _bill(regular),
-        "schedule": _schedule(lines),
+        "regular": _bill(regular, currency),
+        "schedule": _schedule(lines, currency),
     }
 
 
@@ -229,8 +238,9 @@ def with_features(
                     charge=RECURRING,
                     quantity=on,
                     unit_net=unit_net,
-                    net=q(unit_net * on),
+                    net=q(unit_net * on, snapshot["currency"]),
                     tax_rate=rate,
+                    currency=snapshot["currency"],
                 )
                 lines.append(line.to_json())
     return {**snapshot, "lines": lines} if changed else snapshot
@@ -248,9 +258,16 @@ def _offering_lines(
     features: Mapping[str, bool],
     quantity: int,
     tax_rate: Decimal,
+    currency: str,
     locale: str,
 ) -> list[Line]:
-    base = {"item": item, "source": o["code"], "quantity": quantity, "tax_rate": tax_rate}
+    base = {
+        "item": item,
+        "source": o["code"],
+        "quantity": quantity,
+        "tax_rate": tax_rate,
+        "currency": currency,
+    }
     lines: dict[str, Line] = {}
     for price in o["prices"]:
         if price["type"] == "usage":
@@ -265,7 +282,7 @@ def _offering_lines(
             names=names,
             charge=price["type"],
             unit_net=unit,
-            net=q(unit * quantity),
+            net=q(unit * quantity, currency),
         )
     out = list(lines.values())
     for feature in o["features"]:
@@ -281,7 +298,7 @@ def _offering_lines(
                     names=names,
                     charge=RECURRING,
                     unit_net=unit,
-                    net=q(unit * quantity),
+                    net=q(unit * quantity, currency),
                 )
             )
     for discount in o["discounts"]:
@@ -291,7 +308,13 @@ def _offering_lines(
             target = lines[discount["price"]]
             percent = Decimal(discount["percent"])
             out.append(
-                discount_line(target, percent=percent, months=discount.get("months"), **common)
+                discount_line(
+                    target,
+                    percent=percent,
+                    months=discount.get("months"),
+                    currency=currency,
+                    **common,
+                )
             )
         else:
             unit = -Decimal(discount["amount"])
@@ -302,7 +325,7 @@ def _offering_lines(
                     kind="discount",
                     charge=discount["charge"],
                     unit_net=unit,
-                    net=q(unit * quantity),
+                    net=q(unit * quantity, currency),
                     months=discount.get("months"),
                 )
             )
@@ -316,13 +339,20 @@ def item_lines(
     features: Mapping[str, bool],
     quantity: int,
     tax_rate: Decimal,
+    currency: str,
     locale: str,
 ) -> list[Line]:
     """Full-month and one-time lines of one cart item: plan(s), bundle, add-ons, in order."""
     out: list[Line] = []
     for o in offerings:
         out += _offering_lines(
-            o, item=item, features=features, quantity=quantity, tax_rate=tax_rate, locale=locale
+            o,
+            item=item,
+            features=features,
+            quantity=quantity,
+            tax_rate=tax_rate,
+            currency=currency,
+            locale=locale,
         )
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
@@ -15,12 +16,16 @@ from firstmile.kit.i18n import cldr_locale
 # digit goes a no-break space, "CZK 398.09" rather than "CZK398.09"; Babel leaves it out.
 CURRENCY_SPACE = "\u00a0"
 
-CENT = Decimal("0.01")
+
+@cache
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount a bill shows in `currency`: 0.01 for CZK, EUR, SEK; 1 for JPY."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
 
 
-def q(amount: Decimal) -> Decimal:
-    """Round to cents, half up (the commercial rounding on bills)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+def q(amount: Decimal, currency: str) -> Decimal:
+    """Round to the currency's minor unit, half up (the commercial rounding on bills)."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ class Money:
         return Money(self.amount * Decimal(factor), self.currency)
 
     def rounded(self) -> Money:
-        return Money(q(self.amount), self.currency)
+        return Money(q(self.amount, self.currency), self.currency)
 
 
 def format_money(amount: Decimal, currency: str, locale: str, *, all_digits: bool = False) -> str:
@@ -68,9 +73,7 @@ def format_money(amount: Decimal, currency: str, locale: str, *, all_digits: boo
             amount.normalize(), currency, locale=cldr, decimal_quantization=False
         )
     else:
-        digits = get_currency_precision(currency)
-        rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        text = format_currency(rounded, currency, locale=cldr)
+        text = format_currency(q(amount, currency), currency, locale=cldr)
     return _currency_spacing(text, get_currency_symbol(currency, cldr))
 
 

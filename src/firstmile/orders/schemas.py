@@ -95,8 +95,8 @@ class OrderRead(BaseModel):
             contract_id=order.contract_id,
             totals=Totals(
                 currency=order.currency,
-                one_time_gross=q(order.one_time_gross),
-                monthly_gross=q(order.monthly_gross),
+                one_time_gross=q(order.one_time_gross, order.currency),
+                monthly_gross=q(order.monthly_gross, order.currency),
                 first_bill_gross=Decimal(first) if first is not None else None,
             ),
             items=[OrderItemRead.model_validate(i) for i in order.items],
@@ -106,7 +106,11 @@ class OrderRead(BaseModel):
             cancelled_at=order.cancelled_at,
             cancellation_reason=order.cancellation_reason,
             cancellation_basis=order.cancellation_basis,
-            cancellation_fee=None if order.cancellation_fee is None else q(order.cancellation_fee),
+            cancellation_fee=(
+                None
+                if order.cancellation_fee is None
+                else q(order.cancellation_fee, order.currency)
+            ),
             termination_date=order.termination_date,
             snapshot=order.snapshot,
         )

@@ -85,6 +85,7 @@ def item_fee(
     started_on: date | None,
     ends_on: date,
     monthly_gross: Decimal,
+    currency: str,
 ) -> ItemFee:
     """The early-termination fee of one quote item ending on `ends_on`."""
     minimum = int(terms.get("minimum_term_months") or 0)
@@ -94,10 +95,10 @@ def item_fee(
     fee = ZERO
     if in_minimum_term(minimum, started_on, ends_on):
         if rule == "fixed":
-            fee = q(Decimal(str(rule_spec["amount"])))
+            fee = q(Decimal(str(rule_spec["amount"])), currency)
         elif rule == "remaining_monthly":
             share = Decimal(str(rule_spec["percent"])) / 100
-            fee = q(share * left * monthly_gross)
+            fee = q(share * left * monthly_gross, currency)
     return ItemFee(quote_item, offering, rule, left if minimum else 0, fee)
 
 
@@ -115,5 +116,5 @@ def monthly_gross_of(lines: Iterable[Mapping[str, Any]], quote_item: int) -> Dec
     )
 
 
-def total(fees: Iterable[ItemFee]) -> Decimal:
-    return q(sum((f.fee for f in fees), ZERO))
+def total(fees: Iterable[ItemFee], currency: str) -> Decimal:
+    return q(sum((f.fee for f in fees), ZERO), currency)

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from firstmile.catalog import pricing
 from firstmile.kit.db import Session
 from firstmile.kit.time import today_in
 from firstmile.orders import repository as orders_repo
@@ -56,15 +55,6 @@ def _start(products: Sequence[Product], order: Order, today: date, tz: ZoneInfo)
     return max(planned, today)
 
 
-def _billed(order: Order, products: Sequence[Product]) -> Mapping[str, Any]:
-    """The order's snapshot with its products' features as they are now: a feature switched
-    on or off after activation (a `modify` order, no new contract) changes the bill."""
-    units: dict[int, list[Mapping[str, bool]]] = {}
-    for product in products:
-        units.setdefault(product.quote_item, []).append(product.features or {})
-    return pricing.with_features(order.snapshot, units)
-
-
 def orders_for(db: Session, customer_id: str, account_id: str) -> list[Ordered]:
     """The account's new-product orders that are, or will be, billed, oldest first."""
     zone = packs.current_meta(db).timezone
@@ -74,7 +64,7 @@ def orders_for(db: Session, customer_id: str, account_id: str) -> list[Ordered]:
         if order.kind != OrderKind.NEW or order.status not in BILLED_ORDER_STATUSES:
             continue
         products = orders_repo.products_of_order(db, order.id)
-        billed = _billed(order, products)
+        billed = orders_service.priced_now(order, products)
         out.append(Ordered(order.id, str(order.status), billed, _start(products, order, today, tz)))
     return sorted(out, key=lambda o: (o.start, o.order_id))
 

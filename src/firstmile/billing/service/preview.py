@@ -30,7 +30,7 @@ from firstmile.catalog import pricing
 from firstmile.kit.db import Session
 from firstmile.kit.errors import Conflict, InvalidInput
 from firstmile.kit.i18n import SUPPORTED_LOCALES, is_rtl, is_supported, language_of, pick
-from firstmile.kit.money import format_money
+from firstmile.kit.money import format_money, q
 from firstmile.packs import loader as packs
 
 PAYMENT_TERMS_DAYS = 14
@@ -163,7 +163,7 @@ def _bill(
                 }
             )
     sums = {
-        key: str(sum((Decimal(b[key]) for _, b in parts), Decimal("0.00")))
+        key: str(sum((Decimal(b[key]) for _, b in parts), q(Decimal(0), fmt.currency)))
         for key in ("net", "tax", "gross")
     }
     return {**_amounts(sums, fmt), "lines": lines}

@@ -94,7 +94,7 @@ def _priced(o: Offering) -> dict[str, Any]:
     }
 
 
-def _network(item: ResolvedItem, rate: Decimal, locale: str) -> list[pricing.Line]:
+def _network(item: ResolvedItem, rate: Decimal, currency: str, locale: str) -> list[pricing.Line]:
     grid = item.grid
     if grid is None:
         return []
@@ -111,8 +111,9 @@ def _network(item: ResolvedItem, rate: Decimal, locale: str) -> list[pricing.Lin
             charge=pricing.RECURRING,
             quantity=item.quantity,
             unit_net=unit,
-            net=q(unit * item.quantity),
+            net=q(unit * item.quantity, currency),
             tax_rate=rate,
+            currency=currency,
         )
     ]
 
@@ -213,9 +214,10 @@ def _content(
             features=item.features,
             quantity=item.quantity,
             tax_rate=rate,
+            currency=release.currency,
             locale=locale,
         )
-        lines += _network(item, rate, locale)
+        lines += _network(item, rate, release.currency, locale)
     content: dict[str, Any] = {
         "version": SNAPSHOT_VERSION,
         "quote_id": quote_id,
@@ -239,9 +241,12 @@ def _content(
         "lines": [line.to_json() for line in lines],
     }
     content["totals"] = {
-        "one_time": pricing.totals(x for x in lines if x.charge == pricing.ONE_TIME),
+        "one_time": pricing.totals(
+            (x for x in lines if x.charge == pricing.ONE_TIME), release.currency
+        ),
         "monthly": pricing.totals(
-            x for x in lines if x.charge == pricing.RECURRING and x.months is None
+            (x for x in lines if x.charge == pricing.RECURRING and x.months is None),
+            release.currency,
         ),
     }
     content["bills"] = pricing.bill_preview(content, start=start, cycle_day=cycle_day)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from firstmile.auth.scopes import SYSTEM, Actor
@@ -34,6 +33,7 @@ from firstmile.orders.models import (
     Product,
     ProductStatus,
 )
+from firstmile.orders.service.features import priced_now
 from firstmile.orders.service.lifecycle import record, record_product
 from firstmile.packs import loader as packs
 from firstmile.provisioning import service as provisioning_service
@@ -47,10 +47,6 @@ class Assessment:
     basis: CancellationBasis
     ends_on: date
     fees: list[termination.ItemFee] = field(default_factory=list)
-
-    @property
-    def fee(self) -> Decimal:
-        return termination.total(self.fees)
 
 
 def _local_date(moment: datetime, tz: ZoneInfo) -> date:
@@ -71,6 +67,8 @@ def _under_terms(db: Session, order: Order, today: date, tz: ZoneInfo) -> Assess
     notice = max((int(i.get("terms", {}).get("notice_days") or 0) for i in items), default=0)
     ends_on = termination.termination_date(today, notice)
     products = list(repo.products_of_order(db, order.id))
+    # What the customer pays each month now: features switched on or off since count.
+    lines = priced_now(order, products).get("lines", [])
     fees = [
         termination.item_fee(
             i.get("terms") or {},
@@ -78,9 +76,8 @@ def _under_terms(db: Session, order: Order, today: date, tz: ZoneInfo) -> Assess
             offering=str(i["offering"]),
             started_on=_started_on(products, int(i["index"]), tz),
             ends_on=ends_on,
-            monthly_gross=termination.monthly_gross_of(
-                order.snapshot.get("lines", []), int(i["index"])
-            ),
+            monthly_gross=termination.monthly_gross_of(lines, int(i["index"])),
+            currency=order.currency,
         )
         for i in items
     ]
@@ -134,7 +131,8 @@ def cancel_order(db: Session, order_id: str, *, reason: str, actor: Actor) -> Or
         actor.ref,
     )
     order.cancellation_reason, order.cancellation_basis = text, found.basis
-    order.cancellation_fee, order.termination_date = found.fee, found.ends_on
+    fee = termination.total(found.fees, order.currency)
+    order.cancellation_fee, order.termination_date = fee, found.ends_on
     for item in order.items:
         if item.status in (ItemStatus.PENDING, ItemStatus.FAILED):
             item.status = ItemStatus.CANCELLED
@@ -148,7 +146,7 @@ def cancel_order(db: Session, order_id: str, *, reason: str, actor: Actor) -> Or
         actor.ref,
         reason=text,
         basis=str(found.basis),
-        fee=str(found.fee),
+        fee=str(fee),
         currency=order.currency,
         fee_items=[f.to_json() for f in found.fees],
         termination_date=found.ends_on.isoformat(),

@@ -8,10 +8,12 @@ applies the change as a feature-change service order; when it reports the item d
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from firstmile.auth.scopes import Actor
+from firstmile.catalog import pricing
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
@@ -65,14 +67,26 @@ def _changes(
     return changes
 
 
-def _price_effect(specs: dict[str, dict[str, Any]], changes: dict[str, bool]) -> Decimal:
+def priced_now(order: Order, products: Sequence[Product]) -> Mapping[str, Any]:
+    """The order's snapshot with its products' features as they are now (the order's
+    `products`): a feature switched on or off after activation (a `modify` order, no new
+    contract) changes what the customer pays each month, at the price the order locked."""
+    units: dict[int, list[Mapping[str, bool]]] = {}
+    for product in products:
+        units.setdefault(product.quote_item, []).append(product.features or {})
+    return pricing.with_features(order.snapshot, units)
+
+
+def _price_effect(
+    specs: dict[str, dict[str, Any]], changes: dict[str, bool], currency: str
+) -> Decimal:
     """Monthly net change: a priced feature switched on costs its monthly, off saves it."""
     effect = Decimal("0")
     for code, on in changes.items():
         monthly = specs[code].get("monthly_net")
         if monthly is not None:
             effect += Decimal(str(monthly)) if on else -Decimal(str(monthly))
-    return q(effect)
+    return q(effect, currency)
 
 
 def _changeable(db: Session, product_id: str) -> Product:
@@ -97,9 +111,9 @@ def change_features(
     product = _changeable(db, product_id)
     origin, specs = feature_specs(db, product)
     changes = _changes(product, specs, features)
-    net = _price_effect(specs, changes)
+    net = _price_effect(specs, changes, origin.currency)
     rate = Decimal(str(origin.snapshot.get("tax", {}).get("rate") or "0"))
-    tax = q(net * rate)
+    tax = q(net * rate, origin.currency)
     order = Order(
         customer_id=product.customer_id,
         account_id=product.account_id,

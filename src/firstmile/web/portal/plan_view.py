@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from firstmile.catalog import pricing
 from firstmile.catalog import service as catalog_service
-from firstmile.catalog.models import Offering, OfferingRole
+from firstmile.catalog.models import CatalogRelease, Offering, OfferingRole
 from firstmile.catalog.schemas import QuoteItemCreate, QuoteOptions, ServiceAddress
 from firstmile.contracts import document as contract_document
 from firstmile.customers.models import Account
@@ -78,7 +78,9 @@ def _priced(o: Offering) -> dict[str, Any]:
     }
 
 
-def _headline(parts: list[Offering], bundle: Offering | None, rate: Decimal, locale: str) -> Any:
+def _headline(
+    parts: list[Offering], bundle: Offering | None, release: CatalogRelease, locale: str
+) -> Any:
     """The monthly and one-time price with the default features, by the quote's own rules."""
     priced = [*parts, *([bundle] if bundle is not None else [])]
     defaults = {f["code"]: bool(f["default"]) for p in priced for f in p.features}
@@ -87,13 +89,16 @@ def _headline(parts: list[Offering], bundle: Offering | None, rate: Decimal, loc
         offerings=[_priced(p) for p in priced],
         features=defaults,
         quantity=1,
-        tax_rate=rate,
+        tax_rate=_d(release.tax["rate"]),
+        currency=release.currency,
         locale=locale,
     )
     monthly = [x for x in lines if x.charge == pricing.RECURRING and x.months is None]
     return {
-        "monthly": _amounts(pricing.totals(monthly)),
-        "one_time": _amounts(pricing.totals(x for x in lines if x.charge == pricing.ONE_TIME)),
+        "monthly": _amounts(pricing.totals(monthly, release.currency)),
+        "one_time": _amounts(
+            pricing.totals((x for x in lines if x.charge == pricing.ONE_TIME), release.currency)
+        ),
         "limited": [
             {"name": x.name, "months": x.months, "length": unsaid_months(x.name, x.months)}
             for x in lines
@@ -130,7 +135,7 @@ def offerings(
     db: Session, account: Account, address: ServiceAddress | None, locale: str
 ) -> list[dict[str, Any]]:
     """Plans and bundles on sale, each with its headline price and eligibility here."""
-    rate = _d(catalog_service.current_release(db).tax["rate"])
+    release = catalog_service.current_release(db)
     out = []
     for o in catalog_service.offerings(db):
         if o.role == OfferingRole.ADD_ON:
@@ -140,7 +145,7 @@ def offerings(
         out.append(
             {
                 "offering": catalog_service.describe(db, o, locale=locale),
-                "price": _headline(parts, bundle, rate, locale),
+                "price": _headline(parts, bundle, release, locale),
                 "eligibility": _eligibility(db, o, account, address),
                 "for_account": account.kind in o.customer_types,
                 "sim_types": [
