@@ -233,3 +233,12 @@ def serialize_on(db: Session, name: str) -> None:
         return
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def serialize_order(db: Session, order_id: str) -> None:
+    """The first lock of every change to an order or to what hangs from it in other domains
+    (its contract, service orders, services, products, fallout cases): taken before any of
+    their rows is locked, it makes such changes run one after the other, so a cancel meeting
+    a signature or a network report can no longer lock the same rows in opposite orders
+    (a deadlock). Called by each entry point, never inside an event subscriber (too late)."""
+    serialize_on(db, f"order:{order_id}")

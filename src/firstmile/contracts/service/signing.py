@@ -24,7 +24,7 @@ from firstmile.contracts.service.seal import SEAL_JOB
 from firstmile.customers import service as customers_service
 from firstmile.kit import jobs, otp
 from firstmile.kit import settings as settings_module
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
 from firstmile.messaging import service as messaging_service
@@ -157,6 +157,10 @@ def sign(
     actor: Actor,
 ) -> Contract:
     """Accept the customer's signature with the current code; `ready` -> `signed`."""
+    unlocked = repo.find(db, contract_id)
+    if unlocked is None:
+        raise NotFound("contract", contract_id)
+    serialize_order(db, unlocked.order_id)
     contract = repo.find(db, contract_id, for_update=True, with_pdfs=True)
     if contract is None:
         raise NotFound("contract", contract_id)

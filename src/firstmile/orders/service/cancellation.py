@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from firstmile.auth.scopes import SYSTEM, Actor
 from firstmile.kit import jobs
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.time import utcnow
 from firstmile.orders import events, termination
@@ -106,6 +106,7 @@ def _reason(reason: str) -> str:
 
 
 def _cancellable(db: Session, order_id: str) -> Order:
+    serialize_order(db, order_id)
     order = repo.find_order(db, order_id, for_update=True)
     if order is None:
         raise NotFound("order", order_id)
@@ -193,6 +194,7 @@ def _end(db: Session, product: Product, status: ProductStatus, actor: str) -> No
 
 def terminate_due(db: Session, order_id: str) -> list[Product]:
     """End the products of a cancelled order whose termination date has come (a job's body)."""
+    serialize_order(db, order_id)
     order = repo.find_order(db, order_id)
     if order is None or order.status != OrderStatus.CANCELLED:
         return []

@@ -15,7 +15,7 @@ from typing import Any
 from firstmile.auth.scopes import Actor
 from firstmile.catalog import pricing
 from firstmile.eventlog import service as eventlog_service
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.money import q
 from firstmile.kit.time import utcnow
@@ -108,6 +108,10 @@ def change_features(
     db: Session, *, product_id: str, features: dict[str, bool], actor: Actor
 ) -> Order:
     """Order a change of the product's features; provisioning applies it."""
+    found = repo.find_product(db, product_id)
+    if found is None:
+        raise NotFound("product", product_id)
+    serialize_order(db, found.order_id)
     product = _changeable(db, product_id)
     origin, specs = feature_specs(db, product)
     changes = _changes(product, specs, features)

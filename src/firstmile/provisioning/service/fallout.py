@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from firstmile.auth.scopes import Actor
 from firstmile.eventlog import service as eventlog_service
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import Conflict, NotFound
 from firstmile.kit.time import utcnow
 from firstmile.provisioning import events
@@ -79,6 +79,11 @@ def resolve(db: Session, case: FalloutCase, *, note: str, actor: str) -> None:
 
 
 def must_case(db: Session, case_id: str) -> FalloutCase:
+    """The case, locked after its order (`serialize_order`): retry and cancel change its
+    service orders, which cancels and network reports change too."""
+    unlocked = repo.fallout_case(db, case_id)
+    if unlocked is not None:
+        serialize_order(db, unlocked.order_id)
     case = repo.fallout_case(db, case_id, lock=True)
     if case is None:
         raise NotFound("fallout case", case_id)

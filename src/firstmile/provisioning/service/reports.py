@@ -10,7 +10,7 @@ from typing import Any
 
 from firstmile.eventlog import service as eventlog_service
 from firstmile.eventlog.models import Event
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.time import utcnow
 from firstmile.provisioning import events
@@ -40,9 +40,12 @@ def _reported_order(db: Session, event: Event) -> ServiceOrder | None:
     so_id = payload.get("service_order_id") or event.subject_id
     if not isinstance(so_id, str) or not so_id:
         raise InvalidInput("names no service order", field="payload.service_order_id")
-    so = repo.service_order(db, so_id, lock=True)
-    if so is None:
+    unlocked = repo.service_order(db, so_id)
+    if unlocked is None:
         raise InvalidInput(f"unknown service order {so_id}", field="payload.service_order_id")
+    serialize_order(db, unlocked.order_id)
+    so = repo.service_order(db, so_id, lock=True)
+    assert so is not None  # service orders are never deleted
     attempt = payload.get("attempt")
     if attempt is not None and (not isinstance(attempt, int) or isinstance(attempt, bool)):
         raise InvalidInput("must be an integer", field="payload.attempt")

@@ -12,10 +12,11 @@ import segno
 from firstmile.auth.scopes import Actor
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit import otp
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import Conflict, InvalidInput
 from firstmile.kit.time import utcnow
 from firstmile.provisioning import events
+from firstmile.provisioning import repository as repo
 from firstmile.provisioning.models import Service, ServiceStatus
 from firstmile.provisioning.service.activation import SELF_ACTIVATION_PURPOSE
 from firstmile.provisioning.service.common import activate, must_service
@@ -28,7 +29,9 @@ def self_activate(db: Session, service_id: str, *, activation_code: str, actor: 
 
     Wrong code -> InvalidInput on `activation_code` (the attempt stays counted); too many
     wrong attempts -> Conflict. The code is never logged nor recorded."""
-    service = must_service(db, service_id)
+    serialize_order(db, must_service(db, service_id).order_id)
+    service = repo.service(db, service_id, lock=True)
+    assert service is not None  # services are never deleted
     if service.status != ServiceStatus.AWAITING_SELF_ACTIVATION:
         raise Conflict(f"the service is {service.status}, not awaiting self-activation")
     try:
