@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firstmile.kit.db import Base, IdMixin, Session
+from firstmile.kit.db import Base, IdMixin, Session, serialize_on
 from firstmile.kit.errors import InvalidInput
 from firstmile.kit.time import utcnow
 
@@ -42,6 +42,10 @@ def validate_key(key: str) -> str:
 
 
 def find(db: Session, actor: str, key: str) -> IdempotencyRecord | None:
+    """The stored answer to `actor`'s request with `key`. A request with the same key still
+    running elsewhere is waited for first (until its transaction ends), so a repeat sent
+    while the first is in flight gets the first's answer instead of running again."""
+    serialize_on(db, f"idempotency:{actor}:{key}")
     return db.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.actor == actor, IdempotencyRecord.key == key
