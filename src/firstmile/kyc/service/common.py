@@ -45,8 +45,14 @@ def risk_policy(file: KycFile) -> risk.Policy:
     )
 
 
-def get_verification(db: Session, verification_id: str) -> Verification:
-    found = db.get(Verification, verification_id)
+def get_verification(db: Session, verification_id: str, *, lock: bool = False) -> Verification:
+    """The verification; `lock`: read again and locked until the transaction ends, for a
+    change that depends on its status (two agents deciding at once decide once)."""
+    if lock:
+        stmt = select(Verification).where(Verification.id == verification_id).with_for_update()
+        found = db.scalar(stmt.execution_options(populate_existing=True))
+    else:
+        found = db.get(Verification, verification_id)
     if found is None:
         raise NotFound("verification", verification_id)
     return found

@@ -101,7 +101,7 @@ def request_info(db: Session, verification_id: str, *, actor: Actor, note: str) 
 
 
 def _in_review(db: Session, verification_id: str) -> Verification:
-    verification = get_verification(db, verification_id)
+    verification = get_verification(db, verification_id, lock=True)
     if verification.status != VerificationStatus.IN_REVIEW:
         raise Conflict(
             f"the verification is {verification.status}, not in review", field="verification_id"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from firstmile.auth.scopes import Actor
 from firstmile.customers import repository as customers_repo
 from firstmile.kit import settings as settings_module
-from firstmile.kit.db import Session
+from firstmile.kit.db import Session, serialize_on
 from firstmile.kit.errors import Conflict, InvalidInput, NotFound
 from firstmile.kit.time import utcnow
 from firstmile.kyc import events, identifiers, mrz, risk, screening_link, vault
@@ -69,6 +69,7 @@ def start(
     customer gets a new verification, as when an agent asks for a fresh check."""
     if customers_repo.find(db, customer_id) is None:
         raise NotFound("customer", customer_id)
+    serialize_on(db, f"kyc.start:{customer_id}")  # one open at a time, also when asked at once
     wanted = [*OPEN_STATUSES, VerificationStatus.APPROVED] if reuse_approved else OPEN_STATUSES
     existing = db.scalar(
         select(Verification)
@@ -250,7 +251,7 @@ def open_screening_case(
 
 
 def _open_for_submission(db: Session, verification_id: str) -> Verification:
-    verification = get_verification(db, verification_id)
+    verification = get_verification(db, verification_id, lock=True)
     if verification.status not in SUBMITTABLE:
         raise Conflict(f"the verification is {verification.status}", field="verification_id")
     return verification
