@@ -112,3 +112,23 @@ def test_concurrent_cancels_free_the_place_once(sessions: sessionmaker[Session])
     cancel = lambda db: service.cancel(db, booking.id, actor=SYSTEM)  # noqa: E731
     assert _race(sessions, [cancel] * 10) == 1
     assert _booked(sessions, slot.id) == 1
+
+
+def test_a_booking_moved_meanwhile_is_still_found(sessions: sessionmaker[Session]) -> None:
+    """Two reschedules of one booking at once: the second finds the booking where the first
+    moved it (a lock taken through the join to the old slot answered 404)."""
+    for i in range(4):
+        with sessions() as db:
+            cal = f.calendar(db, code=f"moved-{i}")
+            first = f.slot(db, cal, starts_at=utcnow() + timedelta(days=1, hours=i))
+            second = f.slot(db, cal, starts_at=utcnow() + timedelta(days=2, hours=i))
+            third = f.slot(db, cal, starts_at=utcnow() + timedelta(days=3, hours=i))
+            booking = f.booking(db, first).id
+            db.commit()
+            targets = (second.id, third.id)
+        moves = [
+            (lambda db, t=t, b=booking: service.reschedule(db, b, slot_id=t, actor=SYSTEM))
+            for t in targets
+        ]
+        assert _race(sessions, moves) == 2  # NotFound is not a Conflict: it would escape
+        assert _booked(sessions, targets[0]) + _booked(sessions, targets[1]) == 1

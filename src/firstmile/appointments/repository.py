@@ -181,15 +181,22 @@ def _with_slot() -> Any:
 
 
 def booking(db: Session, booking_id: str, *, lock: bool = False) -> Booking | None:
-    """A booking with its slot and calendar; `lock` holds its row until the transaction ends."""
+    """A booking with its slot and calendar; `lock` holds its row until the transaction ends.
+
+    The row is locked on its own, then read with the join: a join locked at once lost a
+    booking that a concurrent reschedule moved (PostgreSQL re-checks the joined old slot
+    against the moved row and returns nothing)."""
+    if (
+        lock
+        and db.scalar(select(Booking.id).where(Booking.id == booking_id).with_for_update()) is None
+    ):
+        return None
     stmt = (
         select(Booking)
         .options(_with_slot())
         .where(Booking.id == booking_id)
         .execution_options(populate_existing=True)
     )
-    if lock:
-        stmt = stmt.with_for_update(of=Booking)
     return db.scalar(stmt)
 
 
