@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -229,10 +229,29 @@ def serialize_on(db: Session, name: str) -> None:
     """Make concurrent transactions that call this with the same `name` run one after the
     other from here to their end (a PostgreSQL transaction advisory lock; on SQLite every
     write transaction already holds the one write lock from its start)."""
+    serialize_on_all(db, [name])
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def serialize_on_all(db: Session, names: Iterable[str]) -> None:
+    """`serialize_on` for each name, in one round trip and in one order (by key), so that
+    two transactions locking overlapping sets never wait for each other in a circle."""
     if db.get_bind().dialect.name != "postgresql":
         return
-    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    keys = sorted({_lock_key(name) for name in names})
+    if len(keys) == 1:
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": keys[0]})
+    elif keys:
+        db.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(k) FROM "
+                "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+            ),
+            {"keys": keys},
+        )
 
 
 def serialize_order(db: Session, order_id: str) -> None:

@@ -36,6 +36,9 @@ def route_for(
     }
     available = {c: _unavailable(db, customer.id, c, recipient) for c in offered}
     now = utcnow()
+    capped = [c for (cap_class, c) in policy.caps if cap_class == the_class and c in offered]
+    if capped:
+        repo.hold_caps(db, [customer.id], the_class)
     recent = {
         c: repo.count_recent(db, customer.id, the_class, c, since=now - timedelta(days=cap.days))
         for (cap_class, c), cap in policy.caps.items()

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import event, func, inspect, select
 
-from firstmile.kit.db import Session, snapshot_in_session
+from firstmile.kit.db import Session, serialize_on_all, snapshot_in_session
 from firstmile.kit.jobs import Job
 from firstmile.kit.time import utcnow
 from firstmile.messaging.models import (
@@ -104,6 +104,15 @@ def delivery_job(db: Session, key: str) -> Job | None:
 _UNCOUNTED = (MessageStatus.SUPPRESSED, MessageStatus.FAILED)  # not against a frequency cap
 
 
+def hold_caps(db: Session, customer_ids: Iterable[str], klass: MessageClass) -> None:
+    """Until the transaction ends, other sends of `klass` to these customers that count
+    against a frequency cap wait: two workers counting at once both saw the count under the
+    cap and both sent. Customers a batch's `recent_snapshot` holds already are skipped."""
+    snapshot: _Recent | None = db.info.get(_RECENT_SNAPSHOT)
+    wanted = [c for c in customer_ids if snapshot is None or not snapshot.holds(c, str(klass))]
+    serialize_on_all(db, (f"caps:{klass}:{c}" for c in wanted))
+
+
 def count_recent(
     db: Session, customer_id: str, klass: MessageClass, channel: str, *, since: datetime
 ) -> int:
@@ -164,6 +173,9 @@ class _Recent:
         if isinstance(obj, Message) and obj.customer_id in self.customers:
             self.added.setdefault(obj.customer_id, []).append(obj)
 
+    def holds(self, customer_id: str, klass: str) -> bool:
+        return customer_id in self.customers and klass == self.klass
+
     def covers(self, customer_id: str, klass: str, channel: str, since: datetime) -> bool:
         return (
             customer_id in self.customers
@@ -191,6 +203,7 @@ def recent_snapshot(
     wanted = frozenset(str(c) for c in channels)
     times: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     if ids and wanted:
+        hold_caps(db, ids, klass)  # before counting, all at once: batches never deadlock
         rows = db.execute(
             select(Message.customer_id, Message.channel, Message.created_at).where(
                 Message.customer_id.in_(sorted(ids)),
