@@ -165,7 +165,7 @@ def test_energy_onboarding_from_order_to_loyalty(
     assert _instance(sessions, cid).step == "wait_documents"
     _sign(client, agent, sessions, run_jobs, {**customer, "order": order})
     run_jobs()
-    for _day in range(60):  # the supply switch, then the usage and loyalty phases
+    for _day in range(75):  # the supply switch (21 days), then the usage and loyalty phases
         clock.travel(timedelta(days=1))
         run_jobs()
     instance = _instance(sessions, cid)

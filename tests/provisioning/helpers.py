@@ -12,6 +12,8 @@ from firstmile.provisioning import service as provisioning_service
 from firstmile.provisioning.models import ServiceOrder
 from tests.factories.provisioning import AGENT, FakeOrder, customer, order, spec_for
 
+METERING_POINT = "859182400100000017"  # an electricity supply's EAN, as a customer gives it
+
 
 def start_order(sessions: sessionmaker[Session], *codes: str, **item: Any) -> FakeOrder:
     """A customer and an order of `codes`, provisioning started and committed."""

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 import httpx
 import pytest
 from sqlalchemy import select
@@ -19,51 +12,8 @@ from firstmile.provisioning.adapters.tmf641 import Tmf641HttpAdapter, tmf641_ord
 from firstmile.provisioning.models import FalloutCase, ServiceOrderStatus
 from tests.conftest import RunJobs
 from tests.factories.provisioning import count_events
-from tests.provisioning.conftest import SimulatorSettings
+from tests.provisioning.conftest import Network, SimulatorSettings
 from tests.provisioning.helpers import report, service_orders, start_order
-
-
-class Network:
-    """What the fake network answers next, and what it received."""
-
-    def __init__(self) -> None:
-        self.status = 201
-        self.delay = 0.0
-        self.received: list[dict[str, Any]] = []
-
-
-@pytest.fixture
-def network() -> Iterator[tuple[Network, str]]:
-    state = Network()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append(json.loads(body))
-            time.sleep(state.delay)
-            answer = json.dumps({"id": "NET-42", "state": "acknowledged"}).encode()
-            try:
-                self.send_response(state.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-            except BrokenPipeError:  # the client timed out, as the test wanted
-                return
-
-        def log_message(self, *_args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield (
-        state,
-        f"http://127.0.0.1:{server.server_address[1]}/tmf-api/serviceOrdering/v4/serviceOrder",
-    )
-    server.shutdown()
-    server.server_close()
-
 
 DATA = {
     "id": "so-1",

@@ -23,7 +23,7 @@ from firstmile.provisioning.service.common import MAX_ATTEMPTS
 from tests.conftest import RunJobs
 from tests.factories.provisioning import AGENT, count_events, customer, events_of, order, spec_for
 from tests.provisioning.conftest import SimulatorSettings
-from tests.provisioning.helpers import service_orders, start_order
+from tests.provisioning.helpers import METERING_POINT, service_orders, start_order
 
 
 def _service(db: Session, order_id: str) -> Service:
@@ -93,7 +93,9 @@ def test_simulator_completes_and_activates_the_service(
 def test_network_reports_arrive_through_ingestion(
     sessions: sessionmaker[Session], db: Session, run_jobs: RunJobs
 ) -> None:
-    start_order(sessions, "power")
+    start_order(sessions, "power", options={"supply_point": METERING_POINT})
+    run_jobs()
+    clock.travel(simulator.SWITCH_NOTICE + timedelta(days=1))  # the switch date came
     run_jobs()
     reports = events_of(db, "network.service_order_completed")
     assert len(reports) == 2

@@ -109,6 +109,7 @@ def _migrate(
             JourneyInstance.step.in_(list(mapping)),
         )
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     for instance in waiting:
         old_step = runner.version_of(db, instance.version_id).journey.steps[instance.step]
@@ -207,7 +208,9 @@ def set_paused(db: Session, code: str, paused: bool, *, actor: Actor) -> Journey
 
 def instance(db: Session, instance_id: str, *, for_update: bool = False) -> JourneyInstance:
     stmt = select(JourneyInstance).where(JourneyInstance.id == instance_id)
-    found = db.scalar(stmt.with_for_update() if for_update else stmt)
+    if for_update:  # a row locked now must not be read from a stale identity map
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    found = db.scalar(stmt)
     if found is None:
         raise NotFound("journey instance", instance_id)
     return found

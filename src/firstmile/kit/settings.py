@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The push services of the browsers in use: Chrome and the other Chromium browsers (FCM),
@@ -74,7 +74,11 @@ class Settings(BaseSettings):
     simulator_permanent_failure_rate: float = 0.0
     # Network adapter for service orders: "simulator" (shipped) or "tmf641" (POST to network_url).
     network_adapter: str = "simulator"
+    # The network's TMF641 serviceOrder resource (https://.../tmf-api/serviceOrdering/v4/
+    # serviceOrder); cancellations go to its sibling resource, .../cancelServiceOrder.
     network_url: str = ""
+    # Sent as 'Authorization: Bearer <token>' to the network's TMF641 API when set; never logged.
+    network_token: SecretStr = SecretStr("")
     otp_ttl_seconds: int = 600
     otp_max_attempts: int = 5
     otp_max_per_hour: int = 5

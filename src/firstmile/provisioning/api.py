@@ -8,10 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from firstmile.kit.errors import InvalidInput, NotFound
-from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, TxRoute
+from firstmile.kit.http import AdminActor, AgentActor, AnyActor, Db, IntegrationActor, TxRoute
 from firstmile.kit.i18n import is_rtl, is_supported, pick
 from firstmile.provisioning import service as provisioning_service
-from firstmile.provisioning.adapters import simulator
+from firstmile.provisioning.adapters import simulator, tmf641_listener
+from firstmile.provisioning.adapters.tmf641_listener import (
+    ListenerResult,
+    ServiceOrderNotification,
+)
 from firstmile.provisioning.models import DeviceGuide, FalloutStatus
 from firstmile.provisioning.schemas import (
     DeviceGuideRead,
@@ -156,6 +160,39 @@ def cancel_fallout(case_id: str, body: FalloutCancel, db: Db, actor: AgentActor)
 def assign_fallout(case_id: str, body: FalloutAssign, db: Db, actor: AgentActor) -> FalloutCaseRead:
     case = provisioning_service.assign_fallout(db, case_id, assignee=body.assignee, actor=actor)
     return FalloutCaseRead.model_validate(case)
+
+
+LISTENER_STATUS = {"recorded": 201, "repeated": 200, "ignored": 202}
+
+
+@router.post(
+    "/tmf641/listener/serviceOrderStateChangeEvent",
+    response_model=ListenerResult,
+    status_code=201,
+    responses={
+        200: {"model": ListenerResult, "description": "This eventId was already recorded"},
+        202: {"model": ListenerResult, "description": "Accepted; the state changes nothing"},
+    },
+)
+@router.post(
+    "/tmf641/listener/serviceOrderAttributeValueChangeEvent",
+    response_model=ListenerResult,
+    status_code=201,
+    responses={
+        200: {"model": ListenerResult, "description": "This eventId was already recorded"},
+        202: {"model": ListenerResult, "description": "Accepted; the state changes nothing"},
+    },
+)
+def tmf641_notification(
+    body: ServiceOrderNotification, db: Db, actor: IntegrationActor, response: Response
+) -> ListenerResult:
+    """A TMF641 network's notification about a service order (its `externalId` is ours):
+    `completed`, `failed` or `rejected` is recorded as a network report, once per eventId;
+    other states are accepted and change nothing. Register `{base_url}/api/tmf641` as the
+    callback at the network's hub."""
+    result = tmf641_listener.receive(db, body, actor=actor.ref)
+    response.status_code = LISTENER_STATUS[result.outcome]
+    return result
 
 
 def _locale(locale: str) -> str:

@@ -163,3 +163,25 @@ NETWORK_SERVICE_ORDER_FAILED = declare(
     },
     external=True,
 )
+
+_CANCEL = {
+    **_SO,
+    "attempt": "the cancellation attempt, 1 for the first (a temporary failure is retried "
+    "with the submissions' backoff)",
+    "external_ref": "the network's id of the cancelled service order",
+}
+SERVICE_ORDER_CANCELLATION_SUBMITTED = declare(
+    "service_order.cancellation_submitted",
+    "The network accepted the cancellation of a service order it had already accepted (the "
+    "order was cancelled); it will not carry the service order out.",
+    subject="service_order",
+    payload={**_CANCEL, "cancellation_ref": "the network's id of the cancellation request"},
+)
+SERVICE_ORDER_CANCELLATION_FAILED = declare(
+    "service_order.cancellation_failed",
+    "The network refused the cancellation of a submitted service order for good (a permanent "
+    "error, or as many temporary ones in a row as a submission may have): it may still carry "
+    "the order out; an agent must act.",
+    subject="service_order",
+    payload={**_CANCEL, "error_kind": "temporary or permanent", "message": "the network's reason"},
+)

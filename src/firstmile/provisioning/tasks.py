@@ -12,13 +12,20 @@ from firstmile.kit.settings import current
 from firstmile.provisioning import events
 from firstmile.provisioning import service as provisioning_service
 from firstmile.provisioning.adapters import simulator
-from firstmile.provisioning.service import termination
+from firstmile.provisioning.service import activation, termination
 from firstmile.provisioning.service.common import SUBMIT_JOB
 
 
 @jobs.handler(SUBMIT_JOB)
 def submission_due(db: Session, args: dict[str, Any]) -> None:
     provisioning_service.submit(db, str(args["service_order_id"]), current())
+
+
+@jobs.handler(activation.CANCEL_JOB)
+def cancellation_due(db: Session, args: dict[str, Any]) -> None:
+    activation.send_cancellation(
+        db, str(args["service_order_id"]), current(), attempt=int(args["attempt"])
+    )
 
 
 @jobs.handler(simulator.REPORT_JOB)

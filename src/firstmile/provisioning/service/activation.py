@@ -1,10 +1,11 @@
-"""From a signed order to live services: decomposition, submission, network reports.
+"""From a signed order to live services: decomposition, submission, cancellation.
 
 `start` plans every item before writing anything, so a bad item leaves no half-started
 order. Submissions run as keyed jobs after commit; the network's answers arrive as external
-events whose subscribers (tasks.py) call `network_completed` / `network_failed` here. Both are
-idempotent on state: a report for a service order that is no longer awaiting one, or that
-answers an older attempt, changes nothing.
+events whose subscribers (tasks.py) call `network_completed` / `network_failed` (reports.py).
+Both are idempotent on state: a report for a service order that is no longer awaiting one,
+or that answers an older attempt, changes nothing. A cancelled order's service orders that
+the network already holds are cancelled there too, by keyed jobs retried like submissions.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import secrets
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import inspect as sa_inspect
 
 from firstmile.auth.scopes import Actor
 from firstmile.eventlog import service as eventlog_service
-from firstmile.kit import otp
-from firstmile.kit.db import Session
+from firstmile.kit import jobs, otp
+from firstmile.kit.db import Session, serialize_order
 from firstmile.kit.errors import Conflict, InvalidInput
 from firstmile.kit.settings import Settings
 from firstmile.kit.time import utcnow
@@ -48,7 +49,9 @@ from firstmile.provisioning.models import (
     ServiceStatus,
 )
 from firstmile.provisioning.service.common import (
+    MAX_ATTEMPTS,
     cancel_service_order,
+    retry_delay,
     schedule_submission,
     so_event,
 )
@@ -59,6 +62,8 @@ SYSTEM_ACTOR = "system:firstmile"
 SELF_ACTIVATION_PURPOSE = "sim_self_activation"
 CARRIER_CODE_TTL = timedelta(days=120)
 MATCHING_ALPHABET = string.ascii_uppercase + string.digits
+CANCEL_JOB = "provisioning.cancellation_due"
+ORDER_CANCELLED = "order cancelled"
 
 
 class OrderItemLike(Protocol):
@@ -304,9 +309,19 @@ def submission_data(db: Session, so: ServiceOrder, service: Service) -> dict[str
     return data
 
 
+def _locked(db: Session, service_order_id: str) -> ServiceOrder | None:
+    """The service order locked, after its order (`serialize_order`: a failure recorded here
+    reaches the order, which a cancel may be changing)."""
+    unlocked = repo.service_order(db, service_order_id)
+    if unlocked is None:
+        return None
+    serialize_order(db, unlocked.order_id)
+    return repo.service_order(db, service_order_id, lock=True)
+
+
 def submit(db: Session, service_order_id: str, settings: Settings) -> None:
     """Hand a pending service order to the network adapter (the submission job's body)."""
-    so = repo.service_order(db, service_order_id, lock=True)
+    so = _locked(db, service_order_id)
     if so is None or so.status != ServiceOrderStatus.PENDING:
         return
     if so.depends_on_id is not None:
@@ -328,6 +343,8 @@ def submit(db: Session, service_order_id: str, settings: Settings) -> None:
         return
     so.status = ServiceOrderStatus.SUBMITTED
     so.external_ref = receipt.external_ref
+    if receipt.identifiers:
+        service.identifiers = {**service.identifiers, **receipt.identifiers}
     so.submitted_at, so.next_attempt_at = utcnow(), None
     so_event(
         db,
@@ -341,14 +358,17 @@ def submit(db: Session, service_order_id: str, settings: Settings) -> None:
 
 def cancel_for_order(db: Session, order_id: str, *, actor: Actor) -> list[ServiceOrder]:
     """Cancel every service order of `order_id` that has not completed, with its fallout cases
-    and the services that never went live; returns the service orders cancelled."""
-    cancelled = [
-        so
-        for so in repo.unfinished_of_order(db, order_id)
-        if cancel_service_order(db, so, reason="order cancelled", actor=actor.ref)
-    ]
+    and the services that never went live; returns the service orders cancelled. Those the
+    network holds (submitted) are cancelled there by a job after commit."""
+    cancelled: list[ServiceOrder] = []
+    for so in repo.unfinished_of_order(db, order_id):
+        at_network = so.status == ServiceOrderStatus.SUBMITTED and bool(so.external_ref)
+        if cancel_service_order(db, so, reason=ORDER_CANCELLED, actor=actor.ref):
+            cancelled.append(so)
+            if at_network:
+                schedule_cancellation(db, so, attempt=1)
     for case in repo.open_cases_for_orders(db, [so.id for so in cancelled]):
-        case.status, case.resolution_note = FalloutStatus.CANCELLED, "order cancelled"
+        case.status, case.resolution_note = FalloutStatus.CANCELLED, ORDER_CANCELLED
         case.resolved_at, case.resolved_by = utcnow(), actor.ref
         eventlog_service.record(
             db,
@@ -360,7 +380,7 @@ def cancel_for_order(db: Session, order_id: str, *, actor: Actor) -> list[Servic
                 "fallout_case_id": case.id,
                 "service_order_id": case.service_order_id,
                 "outcome": "cancelled",
-                "note": "order cancelled",
+                "note": ORDER_CANCELLED,
             },
         )
     for service in repo.services_of_order(db, order_id):
@@ -371,3 +391,76 @@ def cancel_for_order(db: Session, order_id: str, *, actor: Actor) -> list[Servic
             service.status = ServiceStatus.TERMINATED
     db.flush()
     return cancelled
+
+
+def schedule_cancellation(
+    db: Session, so: ServiceOrder, *, attempt: int, run_at: datetime | None = None
+) -> None:
+    """Queue (once per attempt) the job that cancels `so` at the network."""
+    jobs.enqueue(
+        db,
+        CANCEL_JOB,
+        {"service_order_id": so.id, "attempt": attempt},
+        run_at=run_at,
+        key=f"{CANCEL_JOB}:{so.id}:{attempt}",
+        priority=jobs.HIGH,
+    )
+
+
+def send_cancellation(
+    db: Session, service_order_id: str, settings: Settings, *, attempt: int
+) -> None:
+    """Tell the network a service order it accepted is cancelled (the cancellation job's body).
+    A temporary failure is retried with the submissions' backoff, up to MAX_ATTEMPTS."""
+    so = _locked(db, service_order_id)
+    if so is None or so.status != ServiceOrderStatus.CANCELLED or not so.external_ref:
+        return
+    data = {
+        "id": so.id,
+        "kind": str(so.kind),
+        "attempt": so.attempts,
+        "external_ref": so.external_ref,
+        "customer_id": so.customer_id,
+        "reason": ORDER_CANCELLED,
+    }
+    try:
+        receipt = adapters.build(db, settings).cancel(data)
+    except adapters.TemporaryNetworkError as exc:
+        _cancellation_failed(db, so, ErrorKind.TEMPORARY, str(exc), attempt=attempt)
+        return
+    except adapters.PermanentNetworkError as exc:
+        _cancellation_failed(db, so, ErrorKind.PERMANENT, str(exc), attempt=attempt)
+        return
+    so_event(
+        db,
+        events.SERVICE_ORDER_CANCELLATION_SUBMITTED,
+        so,
+        actor=SYSTEM_ACTOR,
+        attempt=attempt,
+        external_ref=so.external_ref,
+        cancellation_ref=receipt.external_ref,
+    )
+
+
+def _cancellation_failed(
+    db: Session, so: ServiceOrder, kind: ErrorKind, message: str, *, attempt: int
+) -> None:
+    so.last_error = message
+    if kind == ErrorKind.TEMPORARY and attempt < MAX_ATTEMPTS:
+        retry_at = utcnow() + retry_delay(attempt)
+        schedule_cancellation(db, so, attempt=attempt + 1, run_at=retry_at)
+        log.info("service order %s: cancellation retried at %s: %s", so.id, retry_at, message)
+        return
+    if kind == ErrorKind.TEMPORARY:
+        message = f"gave up after {attempt} attempts: {message}"
+    log.warning("service order %s: the network did not cancel it: %s", so.id, message)
+    so_event(
+        db,
+        events.SERVICE_ORDER_CANCELLATION_FAILED,
+        so,
+        actor=SYSTEM_ACTOR,
+        attempt=attempt,
+        external_ref=so.external_ref,
+        error_kind=str(kind),
+        message=message,
+    )
