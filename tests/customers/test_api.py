@@ -333,3 +333,13 @@ def test_unknown_slot_is_404(client: TestClient, agent: Headers) -> None:
         "/api/registrations/appointment", json=_appointment_body("nope"), headers=agent
     )
     assert answer.status_code == 404
+
+
+def test_a_customer_without_a_time_zone_gets_the_operators(
+    energy: str, client: TestClient, agent: Headers
+) -> None:
+    body = make.registration_body()
+    body["preferences"].pop("time_zone", None)
+    answer = client.post("/api/customers", json=body, headers=agent)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["time_zone"] == "Europe/Stockholm"  # the energy pack's, not UTC

@@ -43,7 +43,12 @@ class CustomerCreate(_Input):
 
 class Preferences(_Input):
     language: str = Field(default="en", max_length=10, examples=["cs"])
-    time_zone: str = Field(default="UTC", max_length=64, examples=["Europe/Prague"])
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        examples=["Europe/Prague"],
+        description="IANA time zone; the operator's (the pack's) when left out",
+    )
     preferred_channels: list[Channel] = Field(default_factory=list, max_length=6)
 
 

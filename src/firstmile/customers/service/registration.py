@@ -33,6 +33,7 @@ from firstmile.customers.service import contacts, validation
 from firstmile.eventlog import service as eventlog_service
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
+from firstmile.packs import loader as packs
 
 
 def _new_customer(data: CustomerCreate, prefs: Preferences, *, via: RegisteredVia) -> Customer:
@@ -42,7 +43,7 @@ def _new_customer(data: CustomerCreate, prefs: Preferences, *, via: RegisteredVi
         country=cc,
         birth_date=data.birth_date,
         language=validation.locale(prefs.language, field="preferences.language"),
-        time_zone=validation.time_zone(prefs.time_zone, field="preferences.time_zone"),
+        time_zone=validation.time_zone(prefs.time_zone or "UTC", field="preferences.time_zone"),
         preferred_channels=validation.channels(
             prefs.preferred_channels, field="preferences.preferred_channels"
         ),
@@ -149,6 +150,13 @@ def _registered_payload(customer: Customer, prepared: _Prepared) -> dict[str, An
     }
 
 
+def _zoned(db: Session, prefs: Preferences) -> Preferences:
+    """No time zone given: the operator's (its customers live where it operates), else UTC."""
+    if prefs.time_zone is not None or packs.current(db) is None:
+        return prefs
+    return prefs.model_copy(update={"time_zone": packs.current_meta(db).timezone})
+
+
 def register(
     db: Session,
     data: RegistrationCreate,
@@ -160,7 +168,8 @@ def register(
     account (residential and business alike)."""
     if not data.accounts:
         raise InvalidInput("at least one account is required", field="accounts")
-    prepared = _prepare(data.customer, data.preferences, data.contacts, data.consents, via=via)
+    prefs = _zoned(db, data.preferences)
+    prepared = _prepare(data.customer, prefs, data.contacts, data.consents, via=via)
     prepared.accounts = accounts_service.prepare_accounts(
         prepared.customer, data.accounts, field="accounts"
     )
@@ -176,7 +185,11 @@ def register_by_appointment(
     Returns the customer and the booking id. A full slot (Conflict) writes nothing.
     """
     prepared = _prepare(
-        data.customer, data.preferences, data.contacts, data.consents, via=RegisteredVia.APPOINTMENT
+        data.customer,
+        _zoned(db, data.preferences),
+        data.contacts,
+        data.consents,
+        via=RegisteredVia.APPOINTMENT,
     )
     consents = [c.model_copy(update={"source": ConsentSource.APPOINTMENT}) for c in data.consents]
     _store(db, prepared, consents, actor=actor)
