@@ -16,6 +16,7 @@ from firstmile.messaging.models import Channel, Message, MessageStatus
 from firstmile.orders.models import Product, ProductStatus
 from firstmile.packs import loader as packs
 from tests.factories import orders as orders_factory
+from tests.factories.catalog import stockholm_address
 
 MOBILE = {"offering": "mobile-10gb", "options": {"sim_type": "esim"}}
 
@@ -118,3 +119,28 @@ def test_bad_offers_are_reported_with_file_and_line(tmp_path: Path) -> None:
     found = {(i.field, i.message.split(" (")[0]) for i in caught.value.issues}
     assert ("offers.1.when", "unexpected 'end of the expression'") in found
     assert ("offers.2.slots.offer_name", "text missing in locale(s): sv") in found
+
+
+@pytest.mark.usefixtures("energy")
+@pytest.mark.parametrize(
+    ("item", "offered"),
+    [
+        ({"offering": "el-spot"}, True),
+        ({"offering": "el-spot", "add_ons": ["green-origin"]}, False),  # has it already
+    ],
+)
+def test_green_is_offered_at_its_price_to_those_without_it(
+    db: Session, item: dict[str, object], offered: bool
+) -> None:
+    order = orders_factory.order(db, item, address=stockholm_address())
+    _activate_products(db, order.customer_id)
+    chosen = offers.choose(db, order.customer_id, ["offer_name", "monthly_price"], "sv", "sv")
+    if not offered:
+        assert chosen is None
+        return
+    assert chosen is not None
+    # the catalogue's green-origin: 15.00 a month and 0.0200 per kWh, net; 25 % VAT
+    assert chosen.values == {
+        "offer_name": "Grönt ursprung",
+        "monthly_price": "18,75 kr + 0,025 kr/kWh",
+    }
