@@ -228,3 +228,21 @@ def test_a_completed_feature_change_cannot_be_cancelled(telco: str, db: Session)
     db.commit()
     with pytest.raises(Conflict):
         service.cancel_order(db, change.id, reason="undo", actor=f.AGENT)
+
+
+def test_a_business_has_no_cooling_off_unless_the_operator_grants_it(
+    telco: str, db: Session
+) -> None:
+    """The right of withdrawal is the consumer's: a business cancelling the day after
+    signing pays under the terms, unless the pack sets `cooling_off_business`."""
+    order = _completed(
+        db, {"offering": "mobile-business-unlimited"}, account_kind=AccountKind.BUSINESS
+    )
+    clock.travel(timedelta(days=1))
+    order = _cancel(db, order)
+    assert order.cancellation_basis == CancellationBasis.TERMINATION_TERMS
+    # 20 % of 906.29 for the 23 whole months left after the 30 days of notice
+    assert order.cancellation_fee == Decimal("4168.93")
+    meta = packs.current_meta(db).model_copy(update={"cooling_off_business": True})
+    assert meta.cooling_off_for("business") == meta.cooling_off_for("residential") == 14
+    assert termination.within_cooling_off(SIGNED_ON, SIGNED_ON, 0) is False

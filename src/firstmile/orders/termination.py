@@ -39,8 +39,9 @@ class ItemFee:
 
 
 def within_cooling_off(signed_on: date, today: date, days: int) -> bool:
-    """The withdrawal period runs from the day after signature to the end of its last day."""
-    return (today - signed_on).days <= days
+    """The withdrawal period runs from the day after signature to the end of its last day
+    (none at all when `days` is 0: not even on the day of signing)."""
+    return days > 0 and (today - signed_on).days <= days
 
 
 def add_months(day: date, months: int) -> date:

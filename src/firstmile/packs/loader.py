@@ -54,7 +54,15 @@ class PackMeta(BaseModel):
     locales: list[str] = Field(default_factory=lambda: list(SUPPORTED_LOCALES))
     timezone: str = "Europe/Prague"
     cooling_off_days: int = Field(default=14, ge=0, le=90)
+    # The right of withdrawal is the consumer's (EU Directive 2011/83/EU); an operator may
+    # grant it to business accounts too.
+    cooling_off_business: bool = False
     operator: dict[str, str] = Field(default_factory=dict)
+
+    def cooling_off_for(self, account_kind: str) -> int:
+        """Days a contract of this account kind may be withdrawn from after signing (0: none)."""
+        residential = account_kind == "residential"
+        return self.cooling_off_days if residential or self.cooling_off_business else 0
 
     @field_validator("locales")
     @classmethod

@@ -78,7 +78,9 @@ def _context(db: Session, me: Customer, contract: Contract, locale: str) -> dict
     return {
         "contract": contract,
         "b": plan_view.breakdown(contract.content, locale),
-        "cooling_off_days": meta.cooling_off_days,
+        "cooling_off_days": meta.cooling_off_for(
+            str(contract.content.get("account_kind") or "residential")
+        ),
         "operator": meta.operator,
         "code_request": waiting,
         "channels": channels,
