@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 
 from firstmile.customers.models import AccountStatus
 from firstmile.kit.time import utcnow
-from tests.factories.catalog import customer_with_account, prague_address, quote_body
+from tests.factories.catalog import (
+    SUPPLY_POINT,
+    customer_with_account,
+    prague_address,
+    quote_body,
+    stockholm_address,
+)
 
 
 def test_offerings_are_listed_in_the_requested_locale(
@@ -27,7 +33,7 @@ def test_offering_shows_net_tax_gross_and_features(
     assert answer.status_code == 200
     body = answer.json()
     monthly = next(p for p in body["prices"] if p["code"] == "monthly")
-    assert (monthly["net"], monthly["tax"], monthly["gross"]) == ("329.00", "69.0900", "398.0900")
+    assert (monthly["net"], monthly["tax"], monthly["gross"]) == ("329.00", "69.09", "398.09")
     roaming = next(f for f in body["features"] if f["code"] == "roaming")
     assert roaming == {
         "code": "roaming",
@@ -176,3 +182,43 @@ def test_a_quote_works_its_bills_out_for_the_billing_day_given(
     refused = client.post("/api/quotes", json=body | {"cycle_day": 29}, headers=agent)
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "cycle_day"
+
+
+def test_an_offering_shows_bill_amounts_in_the_currencys_digits_and_usage_rates_in_four(
+    energy: str, client: TestClient, agent: dict[str, str]
+) -> None:
+    body = client.get("/api/offerings/el-fixed-12", headers=agent).json()
+    prices = {p["code"]: (p["net"], p["tax"], p["gross"]) for p in body["prices"]}
+    assert prices["standing"] == ("39.20", "9.80", "49.00")  # SEK: 2 digits
+    assert prices["energy"] == ("1.0360", "0.2590", "1.2950")  # per kWh: 4
+
+
+def test_eligibility_answers_the_metering_point_as_checked(
+    energy: str, client: TestClient, agent: dict[str, str]
+) -> None:
+    typed = "735 999\u00a0000 000 000 013".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    body = {
+        "offering": "el-spot",
+        "customer_kind": "residential",
+        "address": stockholm_address(supply_point=typed),
+    }
+    answer = client.post("/api/eligibility", json=body, headers=agent)
+    assert answer.json()["eligible"] is True
+    assert answer.json()["supply_point"] == SUPPLY_POINT
+
+
+def test_a_second_supply_of_one_metering_point_is_422_naming_the_item(
+    energy: str, client: TestClient, agent: dict[str, str], db: Session
+) -> None:
+    customer, account = customer_with_account(db)
+    items = [{"offering": "el-spot"}, {"offering": "el-time-of-use"}]
+    body = quote_body(customer, account, *items, address=stockholm_address())
+    answer = client.post("/api/quotes", json=body, headers=agent)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "items.1.offering"
+    tripled = quote_body(
+        customer, account, {"offering": "el-spot", "quantity": 3}, address=stockholm_address()
+    )
+    answer = client.post("/api/quotes", json=tripled, headers=agent)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["field"] == "items.0.quantity"

@@ -110,3 +110,79 @@ def test_every_gs1_check_digit_validates_and_others_do_not(body: str) -> None:
 def test_malformed_supply_points_are_refused(value: str) -> None:
     with pytest.raises(ValueError, match="metering point ID"):
         service.validate_supply_point(value)
+
+
+WIDE = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "735 999 000 000 000 013",
+        "735999\u00a0000000000013",
+        "735999-000000000013",
+        SUPPLY_POINT.translate(WIDE),
+        SUPPLY_POINT.translate(ARABIC_INDIC),
+        "７３５９９９\u3000００００００００００１３",
+    ],
+)
+def test_a_typed_metering_point_is_kept_as_ascii_digits(
+    energy: str, db: Session, typed: str
+) -> None:
+    result = _check(db, "el-spot", supply_point=typed)
+    assert result.eligible
+    assert result.supply_point == SUPPLY_POINT
+
+
+@pytest.mark.parametrize("value", ["73599900000000001X", "7359990000000000I3", "ABC"])
+def test_a_metering_point_with_letters_says_it_takes_only_digits(value: str) -> None:
+    with pytest.raises(ValueError, match="only digits, no letters") as err:
+        service.validate_supply_point(value)
+    assert "18 digits" not in str(err.value)
+
+
+def test_a_metering_point_with_other_signs_names_the_sign() -> None:
+    with pytest.raises(ValueError, match=r"only digits, not '/'"):
+        service.validate_supply_point("735999/000000000013")
+
+
+@given(
+    digits=st.lists(st.sampled_from([None, WIDE, ARABIC_INDIC]), min_size=18, max_size=18),
+    gaps=st.lists(st.sampled_from(["", " ", "\u00a0", "-", "\u3000"]), min_size=18, max_size=18),
+)
+def test_any_way_of_typing_a_valid_metering_point_gives_its_ascii_digits(
+    digits: list[dict[int, str] | None], gaps: list[str]
+) -> None:
+    typed = "".join(
+        gap + (char.translate(table) if table else char)
+        for char, table, gap in zip(SUPPLY_POINT, digits, gaps, strict=True)
+    )
+    assert service.validate_supply_point(typed) == SUPPLY_POINT
+
+
+@pytest.mark.parametrize("postcode", ["111 43", "11143", "SE-111 43", "SE 111 43", "se-11143"])
+def test_a_swedish_postcode_is_read_with_or_without_its_country_prefix(
+    energy: str, db: Session, postcode: str
+) -> None:
+    result = _check(db, "el-fixed-12", postcode=postcode)
+    assert result.eligible, result.reasons
+    assert result.grid_area == "SE3"
+
+
+@pytest.mark.parametrize("postcode", ["111", "1113499999", "111 4", "111 4X", "DK-111 43"])
+def test_a_swedish_postcode_without_five_digits_names_the_postcode(
+    energy: str, db: Session, postcode: str
+) -> None:
+    result = _check(db, "el-fixed-12", postcode=postcode)
+    assert _codes(result) == ["postcode_invalid"]
+    assert result.reasons[0].field == "address.postcode"
+    assert result.grid_area is None
+
+
+def test_grid_areas_compare_postcodes_as_numbers(energy: str, db: Session) -> None:
+    # 37000-37999 is SE4 between two SE3 ranges; 96000 is SE1
+    assert _check(db, "el-fixed-12", postcode="371 30").grid_area == "SE4"
+    assert _check(db, "el-fixed-12", postcode="380 00").grid_area == "SE3"
+    assert _check(db, "el-fixed-12", postcode="960 00").grid_area == "SE1"
+    assert _codes(_check(db, "el-fixed-12", postcode="999 99")) == ["no_grid_area"]

@@ -19,7 +19,12 @@ from firstmile.customers.models import AccountKind
 from firstmile.eventlog.models import Event
 from firstmile.kit import time as clock
 from firstmile.kit.errors import Conflict, FirstmileError, InvalidInput, NotFound
-from tests.factories.catalog import customer_with_account, quote_create, stockholm_address
+from tests.factories.catalog import (
+    SUPPLY_POINT,
+    customer_with_account,
+    quote_create,
+    stockholm_address,
+)
 
 NOW = datetime(2024, 2, 10, 9, 0, tzinfo=UTC)
 
@@ -315,3 +320,71 @@ def test_concurrent_orders_of_one_quote_succeed_once(
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["conflict", "conflict", "conflict", "ok"]
+
+
+def test_the_quote_keeps_the_metering_point_as_ascii_digits(energy: str, db: Session) -> None:
+    typed = "７３５ ９９９\u00a0０００ ０００ ０００ ０１３"
+    quote = _quote(db, {"offering": "el-spot"}, address=stockholm_address(supply_point=typed))
+    assert quote.content["service_address"]["supply_point"] == SUPPLY_POINT
+
+
+def test_a_quote_without_a_metering_point_keeps_none(energy: str, db: Session) -> None:
+    quote = _quote(db, {"offering": "gas-standard"}, address=stockholm_address(supply_point=" "))
+    assert quote.content["service_address"]["supply_point"] is None
+
+
+def test_an_invalid_metering_point_is_refused_whatever_the_offering(
+    energy: str, db: Session
+) -> None:
+    address = stockholm_address(supply_point="735999 ABC")
+    with pytest.raises(InvalidInput) as err:
+        _quote(db, {"offering": "gas-standard"}, address=address)
+    assert err.value.field == "service_address.supply_point"
+    assert "no letters" in err.value.message
+
+
+@pytest.mark.parametrize("offering", ["el-spot", "gas-standard"])
+def test_an_energy_supply_has_quantity_one(energy: str, db: Session, offering: str) -> None:
+    with pytest.raises(InvalidInput) as err:
+        _quote(db, {"offering": offering, "quantity": 3}, address=stockholm_address())
+    assert err.value.field == "items.0.quantity"
+    assert db.scalar(select(Quote)) is None
+
+
+def test_one_metering_point_is_supplied_once_per_quote(energy: str, db: Session) -> None:
+    with pytest.raises(InvalidInput) as err:
+        _quote(
+            db,
+            {"offering": "el-fixed-12"},
+            {"offering": "el-spot"},
+            address=stockholm_address(),
+        )
+    assert err.value.field == "items.1.offering"
+    assert "one supply per metering point" in err.value.message
+
+
+def test_electricity_and_gas_go_in_one_quote(energy: str, db: Session) -> None:
+    quote = _quote(
+        db, {"offering": "el-spot"}, {"offering": "gas-standard"}, address=stockholm_address()
+    )
+    assert [i["offering"] for i in quote.content["items"]] == ["el-spot", "gas-standard"]
+
+
+@pytest.mark.parametrize("postcode", ["111", "1113499999"])
+def test_a_swedish_postcode_without_five_digits_is_refused(
+    energy: str, db: Session, postcode: str
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        _quote(db, {"offering": "el-spot"}, address=stockholm_address(postcode=postcode))
+    assert err.value.field == "service_address.postcode"
+
+
+def test_a_swedish_postcode_with_its_country_prefix_is_quoted(energy: str, db: Session) -> None:
+    quote = _quote(db, {"offering": "el-spot"}, address=stockholm_address(postcode="SE-111 34"))
+    assert quote.content["items"][0]["eligibility"]["grid_area"] == "SE3"
+
+
+def test_the_network_charge_is_a_bill_amount(energy: str, db: Session) -> None:
+    quote = _quote(db, {"offering": "el-spot"}, address=stockholm_address())
+    network = _line(quote, "network-se3")
+    assert (network["unit_net"], network["net"], network["gross"]) == ("320.00", "320.00", "400.00")

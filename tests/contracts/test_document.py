@@ -10,10 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from firstmile.auth.scopes import SYSTEM
+from firstmile.catalog import service as catalog_service
 from firstmile.contracts.document import TABLES, Formats, per_unit, render
+from firstmile.kit.i18n import gettext_for, pick
 from firstmile.packs import loader
 from tests.factories import contracts as factories
+from tests.factories.catalog import (
+    SUPPLY_POINT,
+    customer_with_account,
+    quote_create,
+    stockholm_address,
+)
 
 POPPLER = shutil.which("pdftotext") is not None
 
@@ -170,3 +180,121 @@ def test_a_usage_rate_names_its_unit_in_the_contracts_language(
 def test_a_unit_without_a_label_is_still_printed() -> None:
     assert per_unit("m³", "cs") == "/ m³"
     assert per_unit(None, "cs") == ""
+
+
+# --- an energy contract, from a real quote ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def energy_template() -> dict[str, Any]:
+    pack = loader.validate("energy")
+    return dict(pack.parts["contract"][0][1].model_dump(mode="json"))
+
+
+@pytest.fixture
+def energy_snapshot(energy: str, db: Session) -> dict[str, Any]:
+    """Spot-priced electricity with the green add-on, the metering point typed loosely."""
+    customer, account = customer_with_account(db)
+    address = stockholm_address(supply_point="735 999 000 000 000 013")
+    item = {"offering": "el-spot", "add_ons": ["green-origin"]}
+    data = quote_create(customer, account, item, address=address)
+    return catalog_service.quote_snapshot(catalog_service.create_quote(db, data, actor=SYSTEM))
+
+
+def _table(
+    name: str, template: dict[str, Any], snapshot: dict[str, Any], lang: str
+) -> list[list[str]]:
+    data = factories.contract_input(template, language=lang, snapshot=snapshot)
+    labels = {key: pick(texts, lang) for key, texts in template["labels"].items()}
+    _header, rows, _widths, _numeric = TABLES[name](
+        data, Formats(lang, snapshot["currency"]), labels, lang
+    )
+    return rows
+
+
+def _in(lang: str, text: str) -> str:
+    return gettext_for(lang).gettext(text)
+
+
+@pytest.mark.parametrize("lang", factories.LOCALES)
+def test_the_green_add_ons_fee_is_printed_under_its_name(
+    energy_template: dict[str, Any], energy_snapshot: dict[str, Any], lang: str
+) -> None:
+    [green] = energy_snapshot["items"][0]["add_ons"]
+    fee = next(x for x in energy_snapshot["lines"] if x["source"] == "green-origin")
+    named = f"{pick(green['names'], lang)}: {pick(fee['names'], lang)}"
+    rows = _table("lines", energy_template, energy_snapshot, lang)
+    assert named in [row[0] for row in rows]
+    plan_fee = pick(energy_snapshot["lines"][0]["names"], lang)
+    assert plan_fee in [row[0] for row in rows]  # the plan's own charge, unprefixed
+
+
+@pytest.mark.parametrize("lang", factories.LOCALES)
+def test_a_spot_indexed_price_says_it_is_on_top_of_the_hourly_spot_price(
+    energy_template: dict[str, Any], energy_snapshot: dict[str, Any], lang: str
+) -> None:
+    rates = energy_snapshot["items"][0]["usage_rates"]
+    margin = pick(next(r for r in rates if r["code"] == "margin")["names"], lang)
+    rows = {row[0]: row[2] for row in _table("usage", energy_template, energy_snapshot, lang)}
+    on_top = _in(lang, "on top of the hourly spot price")
+    assert lang == "en" or on_top != "on top of the hourly spot price"  # translated
+    assert rows[margin].endswith(f" {on_top}")
+    energy_tax = pick(next(r for r in rates if r["code"] == "energy-tax")["names"], lang)
+    assert on_top not in rows[energy_tax]
+
+
+@pytest.mark.parametrize("lang", factories.LOCALES)
+def test_a_feature_nobody_can_switch_says_it_cannot_be_switched_off(
+    energy_template: dict[str, Any], energy_snapshot: dict[str, Any], lang: str
+) -> None:
+    features = energy_snapshot["items"][0]["features"]
+    names = {f["code"]: pick(f["names"], lang) for f in features}
+    rows = {row[0]: row[2] for row in _table("features", energy_template, energy_snapshot, lang)}
+    fixed = _in(lang, "Cannot be switched off")
+    assert lang == "en" or fixed != "Cannot be switched off"
+    assert rows[names["hourly-metering"]] == fixed
+    assert rows[names["usage-alerts"]] == pick(energy_template["labels"]["switchable"], lang)
+    assert pick(energy_template["labels"]["none"], lang) not in rows.values()
+
+
+@pytest.mark.parametrize("lang", factories.LOCALES)
+def test_an_energy_contract_prints_the_supply_address_and_metering_point(
+    energy_template: dict[str, Any], energy_snapshot: dict[str, Any], lang: str
+) -> None:
+    rows = _table("parties", energy_template, energy_snapshot, lang)
+    assert [_in(lang, "Supply address"), "", "Kungsgatan 1, 111 43 Stockholm, SE"] in rows
+    assert [_in(lang, "Metering point ID"), "", SUPPLY_POINT] in rows
+
+
+def test_a_telco_contract_has_no_supply_rows(template: dict[str, Any]) -> None:
+    rows = _table("parties", template, factories.snapshot(), "en")
+    assert not [row for row in rows if row[0] in ("Supply address", "Metering point ID")]
+
+
+def test_an_energy_contract_renders(
+    energy_template: dict[str, Any], energy_snapshot: dict[str, Any]
+) -> None:
+    data = factories.contract_input(energy_template, language="sv", snapshot=energy_snapshot)
+    assert render(data).startswith(b"%PDF-")
+
+
+@pytest.mark.skipif(not POPPLER, reason="pdftotext (poppler-utils) is not installed")
+def test_a_contract_without_a_right_of_withdrawal_says_so(
+    template: dict[str, Any], pdfs: dict[str, bytes], tmp_path: Path
+) -> None:
+    business = _text(render(factories.contract_input(template, cooling_off_days=0)), tmp_path)
+    assert "carries no right of withdrawal" in business
+    assert "within 0 days" not in business
+    consumer = _text(pdfs["en"], tmp_path)
+    assert "You may withdraw from this contract within 14 days" in consumer
+    assert "carries no right of withdrawal" not in consumer
+
+
+def test_a_withdrawal_clause_without_its_business_wording_is_refused(
+    template: dict[str, Any],
+) -> None:
+    from firstmile.contracts.pack import TemplateSection
+
+    section = next(s for s in template["sections"] if s["code"] == "withdrawal")
+    with pytest.raises(ValueError, match="clauses_without_cooling_off"):
+        TemplateSection.model_validate({**section, "clauses_without_cooling_off": []})

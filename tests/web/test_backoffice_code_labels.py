@@ -6,16 +6,29 @@ as English rather than passed off as translated."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy.orm import Session, sessionmaker
 
+from firstmile.auth.scopes import SYSTEM
+from firstmile.billing import service as billing_service
+from firstmile.billing.schemas import BillingAccountCreate
+from firstmile.catalog import service as catalog_service
+from firstmile.customers import service as customers_service
 from firstmile.eventlog import catalogue
+from firstmile.kit.i18n import pick
+from firstmile.orders import service as orders_service
+from firstmile.provisioning.models import Service
 from firstmile.web.backoffice import code_labels, event_labels
+from firstmile.web.locale import Formats
 from firstmile.web.pages import translator
 from tests.conftest import RunJobs
+from tests.factories import billing as billing_factories
+from tests.factories import customers as customer_factories
+from tests.factories.catalog import SUPPLY_POINT, quote_create, stockholm_address
 from tests.factories.web import sign_in_staff
 from tests.web.test_backoffice_customers import _ordered
 
@@ -133,3 +146,80 @@ def test_every_declared_event_type_has_words() -> None:
 )
 def test_an_actor_is_named_by_its_kind(ref: str, shown: str) -> None:
     assert code_labels.actor_label(ref, translator("en")) == shown
+
+
+def _energy_customer(sessions: sessionmaker[Session]) -> str:
+    """A customer with a spot-price electricity order (green add-on), its supply switched
+    (the identifiers the network gave), a marketing consent and bills by email."""
+    consent = {"purpose": "marketing", "channel": "email", "granted": True, "source": "web_form"}
+    with sessions() as db:
+        customer = customer_factories.registered(db, consents=[consent])
+        [account] = customers_service.accounts_of(db, customer.id)
+        item = {"offering": "el-spot", "add_ons": ["green-origin"]}
+        data = quote_create(customer, account, item, address=stockholm_address())
+        quote = catalog_service.create_quote(db, data, actor=SYSTEM)
+        order = orders_service.place_order(db, quote_id=quote.id, actor=SYSTEM)
+        plan = order.items[0]
+        db.add(
+            Service(
+                customer_id=customer.id,
+                order_id=order.id,
+                order_item_id=plan.id,
+                product_id=plan.product_id,
+                offering_code="el-spot",
+                kind="electricity",
+                status="active",
+                identifiers={
+                    "ean": SUPPLY_POINT,
+                    "switch_date": "2026-03-31",
+                    "features": {"green-origin": True, "usage-alerts": False},
+                },
+            )
+        )
+        body = billing_factories.billing_account_body(account.id)
+        billing_service.create_billing_account(
+            db, BillingAccountCreate.model_validate(body), actor=SYSTEM
+        )
+        db.commit()
+        return customer.id
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_products_and_services_are_shown_by_name_with_labelled_identifiers(
+    client: TestClient, sessions: sessionmaker[Session], energy: str, language: str
+) -> None:
+    customer_id = _energy_customer(sessions)
+    sign_in_staff(client, sessions)
+    page = client.get(f"/backoffice/customers/{customer_id}?lang={language}").text
+    _ = translator(language)
+    with sessions() as db:
+        plan = catalog_service.offering(db, "el-spot")
+        green = catalog_service.offering(db, "green-origin")
+        alerts = next(f for f in plan.features if f["code"] == "usage-alerts")
+    plan_name, green_name = pick(plan.name, language), pick(green.name, language)
+    orders, services = _section(page, "orders"), _section(page, "services")
+    assert f"{escape(plan_name)} <span" in orders
+    assert f"{escape(green_name)} <span" in orders
+    assert "<code>el-spot</code>" not in orders + services
+    assert f"<td>{escape(plan_name)}</td>" in services
+    assert f"<td>{escape(_('Electricity'))}</td>" in services
+    assert "<td>electricity</td>" not in services
+    meter = f'{escape(_("Metering point ID"))}: <bdi class="ltr-value">{SUPPLY_POINT}</bdi>'
+    assert meter in services
+    switch = Formats(language).date(date(2026, 3, 31))
+    assert f"{escape(_('Supply switch date'))}: {escape(switch)}" in services
+    features = f"{green_name}: {_('on')}, {pick(alerts['name'], language)}: {_('off')}"
+    assert f"{escape(_('Features'))}: {escape(features)}" in services
+    for raw in ("ean:", "switch_date:", "features:", "{&#39;", "2026-03-31"):
+        assert raw not in services, raw
+    profile = _section(page, "profile")
+    assert escape(_("Online sign-up form")) in profile
+    assert "online_form" not in profile
+    contacts = _section(page, "contacts")
+    assert escape(_("Web form")) in contacts
+    assert "web_form" not in contacts
+    assert f", {escape(_('Mobile'))})" in contacts
+    assert ", mobile)" not in contacts
+    billing = _section(page, "billing")
+    assert f"· {escape(_('Email'))}" in billing
+    assert "· email" not in billing

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +19,7 @@ from firstmile.eventlog.models import Event
 from firstmile.kit.time import utcnow
 from firstmile.kyc.models import BusinessParty
 from firstmile.web.locale import Formats
+from firstmile.web.pages import translator
 from tests.conftest import RunJobs
 from tests.factories import appointments as appointment_factories
 from tests.factories import customers as customer_factories
@@ -372,6 +374,26 @@ def test_a_signed_in_customer_books_a_consultation(
         assert _count(db, Customer) == 1
     listed = client.get("/portal/appointment")
     assert f"/portal/appointment/{booking.id}" in listed.text
+
+
+@pytest.mark.parametrize("language", ["cs", "ja", "sv", "ar"])
+def test_the_appointment_page_speaks_the_signed_in_customers_language(
+    client: TestClient, sessions: sessionmaker[Session], language: str
+) -> None:
+    customer_id = _registered(sessions)
+    with sessions() as db:
+        db.get_one(Customer, customer_id).language = language
+        db.commit()
+    sign_in_customer(client, sessions, customer_id)
+    _ = translator(language)
+    page = client.get("/portal/appointment")
+    assert f'<html lang="{language}"' in page.text
+    assert f"<h1>{escape(_('Book an appointment'))}</h1>" in page.text
+    refused = post_form(client, "/portal/appointment", {"slot_id": ""}, via="/portal/appointment")
+    assert refused.status_code == 422
+    assert f'<html lang="{language}"' in refused.text
+    assert str(escape(_("Choose a time."))) in refused.text
+    assert '<html lang="en"' in client.get("/portal/appointment?lang=en").text  # asked for
 
 
 def _registered(sessions: sessionmaker[Session]) -> str:

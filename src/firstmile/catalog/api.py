@@ -59,6 +59,7 @@ def check_eligibility(body: EligibilityCheck, db: Db, _actor: AnyActor) -> Eligi
         technology=result.technology,
         max_down_mbps=result.max_down_mbps,
         grid_area=result.grid_area,
+        supply_point=result.supply_point,
     )
 
 

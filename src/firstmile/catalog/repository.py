@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, cast, delete, select
 
 from firstmile.catalog.models import CatalogRelease, CoverageEntry, GridArea, Offering, Quote
 from firstmile.customers.models import Account
@@ -55,11 +55,13 @@ def coverage_at(db: Session, country: str, postcode: str) -> list[CoverageEntry]
     return list(db.scalars(stmt))
 
 
-def grid_area_for(db: Session, country: str, postcode: str) -> GridArea | None:
+def grid_area_for(db: Session, country: str, postcode: int) -> GridArea | None:
+    """The grid area whose postcode range holds `postcode`, compared as numbers (the pack's
+    ranges are digits only)."""
     stmt = select(GridArea).where(
         GridArea.country == country,
-        GridArea.postcode_from <= postcode,
-        GridArea.postcode_to >= postcode,
+        cast(GridArea.postcode_from, Integer) <= postcode,
+        cast(GridArea.postcode_to, Integer) >= postcode,
     )
     return db.scalar(stmt.limit(1))
 

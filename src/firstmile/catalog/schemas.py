@@ -57,6 +57,9 @@ class EligibilityRead(BaseModel):
     technology: str | None = None
     max_down_mbps: int | None = None
     grid_area: str | None = None
+    supply_point: str | None = Field(
+        default=None, description="the metering point ID as checked: 18 ASCII digits"
+    )
 
 
 class QuoteOptions(_Input):

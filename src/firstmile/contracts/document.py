@@ -45,13 +45,27 @@ UNITS = {
 }
 
 
+# what an indexed usage price is added to, printed after its unit (the portal's words)
+INDEXED = {"spot": _("on top of the hourly spot price")}
+# the words no pack's labels hold: the energy supply's rows and a fixed feature's column
+SUPPLY_ADDRESS = _("Supply address")
+METERING_POINT = _("Metering point ID")
+FIXED_ON = _("Cannot be switched off")
+FIXED_OFF = _("Cannot be switched on")
+ENERGY_KINDS = frozenset({"electricity", "gas"})
+
+
+def _word(text: str, language: str) -> str:
+    return gettext_for(language).gettext(text)
+
+
 def per_unit(unit: str | None, language: str) -> str:
     """The words after a usage price, in `language` ("per minute", "za minutu"); a unit
     without a label as "/ unit"; "" for no unit."""
     if not unit:
         return ""
     if unit in UNITS:
-        return gettext_for(language).gettext(UNITS[unit])
+        return _word(UNITS[unit], language)
     return f"/ {unit}"
 
 
@@ -199,8 +213,11 @@ def _render(data: ContractInput, *, fallbacks: Sequence[str] | None) -> Contract
     pdf.paragraph(fill(pick(tpl["intro"], lang), ctx, where="intro"))
     for i, sec in enumerate(tpl["sections"]):
         pdf.heading(fill(pick(sec["title"], lang), ctx, where=f"sections.{i}.title"))
-        for j, clause in enumerate(sec.get("clauses", [])):
-            pdf.paragraph(fill(pick(clause, lang), ctx, where=f"sections.{i}.clauses.{j}"))
+        key = "clauses"
+        if not data.cooling_off_days and sec.get("clauses_without_cooling_off"):
+            key = "clauses_without_cooling_off"
+        for j, clause in enumerate(sec.get(key, [])):
+            pdf.paragraph(fill(pick(clause, lang), ctx, where=f"sections.{i}.{key}.{j}"))
         if sec.get("table"):
             header, rows, widths, numeric = TABLES[sec["table"]](data, fmt, label, lang)
             if rows:
@@ -239,16 +256,36 @@ def _parties(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str
         [label["vat_number"], op.get("vat_number", ""), cu.vat_number],
         [label["contact"], contact, cu.contact],
     ]
-    rows = [r for r in rows if r[1] or r[2]]
+    rows = [r for r in [*rows, *_supply(data.snapshot, lang)] if r[1] or r[2]]
     return ["", label["operator"], label["customer"]], rows, [26, 50, 50], []
+
+
+def _supply(snapshot: Mapping[str, Any], lang: str) -> Rows:
+    """An energy supply's address and metering point ID, in the customer's column."""
+    kinds = {
+        part.get("kind")
+        for item in snapshot.get("items", [])
+        for part in [item, *item.get("components", [])]
+    }
+    if not kinds & ENERGY_KINDS:
+        return []
+    where = snapshot.get("service_address") or {}
+    street = " ".join(p for p in (where.get("street"), where.get("house_number")) if p)
+    town = " ".join(p for p in (where.get("postcode"), where.get("city")) if p)
+    address = ", ".join(p for p in (street, town, where.get("country")) if p)
+    return [
+        [_word(SUPPLY_ADDRESS, lang), "", address],
+        [_word(METERING_POINT, lang), "", where.get("supply_point") or ""],
+    ]
 
 
 def _lines(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
     names = _item_names(data.snapshot, lang)
+    owners = _owners(data.snapshot, lang)
     rows: Rows = []
     for line in data.snapshot.get("lines", []):
         name = pick(line.get("names") or {}, lang) or line.get("name", "")
-        item = names.get(line.get("item"), "")
+        item = owners.get((line.get("item"), line.get("source"))) or names.get(line.get("item"), "")
         charge = label["one_time"] if line["charge"] == "one_time" else label["monthly"]
         money = [fmt.money(line[k]) for k in ("net", "tax", "gross")]
         rows.append([f"{item}: {name}" if item else name, charge, *money])
@@ -272,17 +309,12 @@ def _usage(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) 
             unit = per_unit(rate.get("unit"), lang)
             if fmt.rtl and unit.startswith("/"):
                 unit = ltr_isolate(unit)
-            rows.append([name, hours, f"{gross} {unit}" if unit else gross])
-    return (
-        [label["usage"], label["period"], label["unit_price"]],
-        rows,
-        [80, 30, 50],
-        [
-            False,
-            False,
-            True,
-        ],
-    )
+            price = f"{gross} {unit}" if unit else gross
+            if rate.get("indexed") in INDEXED:
+                price = f"{price} {_word(INDEXED[rate['indexed']], lang)}"
+            rows.append([name, hours, price])
+    header = [label["usage"], label["period"], label["unit_price"]]
+    return header, rows, [80, 30, 50], [False, False, True]
 
 
 def _features(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
@@ -292,10 +324,15 @@ def _features(data: ContractInput, fmt: Formats, label: dict[str, str], lang: st
             name = pick(feat.get("names") or {}, lang) or feat.get("name", "")
             price = fmt.money(feat["monthly_net"]) if feat.get("monthly_net") else ""
             state = label["state_on"] if feat.get("on") else label["state_off"]
-            switch = label["switchable"] if feat.get("switchable") else label["none"]
+            switch = label["switchable"] if feat.get("switchable") else _fixed(feat, lang)
             rows.append([name, state, switch, price])
     header = [label["feature"], "", label["switchable"], f"{label['monthly']} ({label['net']})"]
     return header, rows, [70, 22, 36, 32], [False, False, False, True]
+
+
+def _fixed(feature: Mapping[str, Any], lang: str) -> str:
+    """What a feature nobody can switch says in the switchable column."""
+    return _word(FIXED_ON if feature.get("on") else FIXED_OFF, lang)
 
 
 def _bills(data: ContractInput, fmt: Formats, label: dict[str, str], lang: str) -> Grid:
@@ -341,6 +378,20 @@ def _early_termination(rule: Mapping[str, Any], fmt: Formats, label: dict[str, s
             label["remaining_monthly"], {"percent": percent}, where="labels.remaining_monthly"
         )
     return label["none"]
+
+
+def _owners(snapshot: Mapping[str, Any], lang: str) -> dict[tuple[int, str], str]:
+    """(item, source) -> the name a line is printed under when its charge belongs to an
+    add-on or to one plan of a bundle, not to the item's own plan ("Green electricity:
+    Monthly fee", not the plan's "Monthly fee")."""
+    out: dict[tuple[int, str], str] = {}
+    for it in snapshot.get("items", []):
+        parts = it.get("components") or []
+        owned = [*(parts if len(parts) > 1 else []), *it.get("add_ons", [])]
+        for part in owned:
+            name = pick(part.get("names") or {}, lang) or part.get("name", "")
+            out[(it["index"], part["offering"])] = name
+    return out
 
 
 def _item_names(snapshot: Mapping[str, Any], lang: str) -> dict[int, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from firstmile.contracts import repository as repo
 from firstmile.contracts.document import SAMPLE_CONTEXT
@@ -41,7 +41,20 @@ class TemplateSection(_Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     title: Texts
     clauses: list[Texts] = []
+    # Printed instead of `clauses` in a contract without a right of withdrawal (a business
+    # account's, unless the pack grants it): required where a clause names cooling_off_days.
+    clauses_without_cooling_off: list[Texts] = []
     table: Table | None = None  # a generated table printed after the clauses
+
+    @model_validator(mode="after")
+    def _says_what_a_business_gets(self) -> TemplateSection:
+        names_it = any("cooling_off_days" in t for c in self.clauses for t in c.values())
+        if names_it and not self.clauses_without_cooling_off:
+            raise ValueError(
+                "a section naming cooling_off_days needs clauses_without_cooling_off "
+                "(printed when there is no right of withdrawal, as for business accounts)"
+            )
+        return self
 
 
 class Labels(_Strict):

@@ -23,6 +23,7 @@ from firstmile.eventlog import service as eventlog
 from firstmile.kit.db import Session
 from firstmile.kit.errors import InvalidInput, NotFound
 from firstmile.kit.i18n import pick
+from firstmile.kit.money import q
 
 if TYPE_CHECKING:
     from firstmile.catalog.pack import CatalogFile, EligibilityFile, OfferingSpec
@@ -172,9 +173,13 @@ def add_ons_for(db: Session, row: Offering) -> list[str]:
     ]
 
 
-def _price_read(price: dict[str, Any], rate: Decimal, locale: str) -> PriceRead:
+def _price_read(price: dict[str, Any], rate: Decimal, currency: str, locale: str) -> PriceRead:
+    """Net, tax and gross of one price: a usage rate per unit to 4 decimals, any other a bill
+    amount in the currency's digits (rounded as the quote's lines are)."""
+    usage = price["type"] == "usage"
     net = Decimal(price["amount"])
-    tax = q4(net * rate)
+    net = q4(net) if usage else q(net, currency)
+    tax = q4(net * rate) if usage else q(net * rate, currency)
     return PriceRead(
         code=price["code"],
         type=price["type"],
@@ -202,7 +207,7 @@ def describe(db: Session, row: Offering, *, locale: str) -> OfferingRead:
         currency=release.currency,
         tax_rate=rate,
         customer_types=row.customer_types,
-        prices=[_price_read(p, rate, locale) for p in row.prices],
+        prices=[_price_read(p, rate, release.currency, locale) for p in row.prices],
         features=[
             FeatureRead(
                 code=f["code"],

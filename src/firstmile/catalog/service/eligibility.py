@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from stdnum import ean
-from stdnum.exceptions import ValidationError
 
 from firstmile.catalog import repository as repo
 from firstmile.catalog.models import GridArea, Offering, OfferingRole
@@ -17,6 +17,8 @@ from firstmile.kit.errors import NotFound
 
 GSRN_LENGTH = 18
 SWEDISH_GS1_PREFIX = "735999"  # Svenska kraftnät's GS1 company prefix for metering points
+# a postcode of each country whose grid areas are postcode ranges, as people write it
+POSTCODE_EXAMPLES = {"SE": "111 34"}
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Eligibility:
     max_down_mbps: int | None = None
     grid_area: str | None = None
     grid: GridArea | None = None
+    supply_point: str | None = None  # the metering point ID in its normal form
 
     @property
     def eligible(self) -> bool:
@@ -42,23 +45,53 @@ def house_number_value(house_number: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def ascii_digits(value: str, what: str) -> str:
+    """The digits of `value` in ASCII, spaces of any kind and dashes left out: a customer may
+    type full-width (３) or Arabic-Indic (٣) digits. ValueError naming `what` otherwise."""
+    digits = []
+    for char in value:
+        if char.isspace() or unicodedata.category(char) == "Pd":
+            continue
+        number = unicodedata.decimal(char, None)
+        if number is None:
+            if char.isalpha():
+                raise ValueError(f"{what} has only digits, no letters ({char!r})")
+            raise ValueError(f"{what} has only digits, not {char!r}")
+        digits.append(str(number))
+    return "".join(digits)
+
+
 def validate_supply_point(value: str) -> str:
-    """An 18-digit GS1 GSRN (the Swedish anläggnings-ID); raises ValueError with the problem.
+    """The metering point ID in its normal form, 18 ASCII digits: a GS1 GSRN (the Swedish
+    anläggnings-ID). Raises ValueError with the problem.
 
     The check digit is the GS1 mod-10 one (weights 3 and 1 from the right), the same
     algorithm as EAN/GTIN, computed with python-stdnum.
     """
-    number = ean.compact(value)
-    if not number.isdigit() or len(number) != GSRN_LENGTH:
-        raise ValueError(f"a metering point ID has {GSRN_LENGTH} digits")
+    number = ascii_digits(value, "a metering point ID")
+    if len(number) != GSRN_LENGTH:
+        raise ValueError(f"a metering point ID has {GSRN_LENGTH} digits, not {len(number)}")
     if not number.startswith(SWEDISH_GS1_PREFIX):
         raise ValueError(f"a Swedish metering point ID starts with {SWEDISH_GS1_PREFIX}")
-    try:
-        if ean.calc_check_digit(number[:-1]) != number[-1]:
-            raise ValueError("the metering point ID's check digit is wrong")
-    except ValidationError as exc:  # pragma: no cover - compact() and isdigit() exclude it
-        raise ValueError(str(exc)) from exc
+    if ean.calc_check_digit(number[:-1]) != number[-1]:
+        raise ValueError("the metering point ID's check digit is wrong")
     return number
+
+
+def postcode_number(country: str, value: str) -> int:
+    """A postcode as the number grid areas' ranges count: "SE-111 34", "SE 111 34" and
+    "11134" are 11134. ValueError unless it has the country's number of digits."""
+    text = value.strip().upper()
+    for prefix in (f"{country}-", f"{country} "):
+        text = text.removeprefix(prefix)
+    digits = ascii_digits(text, "a postcode")
+    example = POSTCODE_EXAMPLES.get(country, "")
+    length = sum(char.isdigit() for char in example)
+    if length and len(digits) != length:
+        raise ValueError(f"a {country} postcode has {length} digits, like {example}")
+    if not digits:
+        raise ValueError("a postcode has digits")
+    return int(digits)
 
 
 def _parts(db: Session, row: Offering) -> list[Offering]:
@@ -103,18 +136,28 @@ def _check_broadband(db: Session, row: Offering, address: ServiceAddress, out: E
         )
 
 
+def _check_supply_point(row: Offering, address: ServiceAddress, out: Eligibility) -> None:
+    if not row.options.get("supply_point_required"):
+        return
+    if not address.supply_point or not address.supply_point.strip():
+        out.refuse(
+            "supply_point_missing", "a metering point ID is required", "address.supply_point"
+        )
+        return
+    try:
+        out.supply_point = validate_supply_point(address.supply_point)
+    except ValueError as exc:
+        out.refuse("supply_point_invalid", str(exc), "address.supply_point")
+
+
 def _check_supply(db: Session, row: Offering, address: ServiceAddress, out: Eligibility) -> None:
-    if row.options.get("supply_point_required"):
-        if not address.supply_point:
-            out.refuse(
-                "supply_point_missing", "a metering point ID is required", "address.supply_point"
-            )
-        else:
-            try:
-                validate_supply_point(address.supply_point)
-            except ValueError as exc:
-                out.refuse("supply_point_invalid", str(exc), "address.supply_point")
-    area = repo.grid_area_for(db, address.country, compact_postcode(address.postcode))
+    _check_supply_point(row, address, out)
+    try:
+        postcode = postcode_number(address.country, address.postcode)
+    except ValueError as exc:
+        out.refuse("postcode_invalid", str(exc), "address.postcode")
+        return
+    area = repo.grid_area_for(db, address.country, postcode)
     if area is None:
         out.refuse("no_grid_area", "no grid area covers this postcode", "address.postcode")
         return

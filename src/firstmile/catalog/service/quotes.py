@@ -28,6 +28,7 @@ from firstmile.catalog.models import CatalogRelease, Offering, Quote, QuoteStatu
 from firstmile.catalog.schemas import QuoteCreate
 from firstmile.catalog.service.catalog import current_release
 from firstmile.catalog.service.items import ResolvedItem, resolve_item
+from firstmile.catalog.service.supplies import check_one_supply_each, quoted_address
 from firstmile.customers import repository as customers_repo
 from firstmile.customers.models import Account, AccountStatus, Customer, CustomerStatus
 from firstmile.eventlog import service as eventlog
@@ -99,7 +100,7 @@ def _network(item: ResolvedItem, rate: Decimal, currency: str, locale: str) -> l
     if grid is None:
         return []
     source = next(p.code for p in item.parts if p.kind == "electricity")
-    unit = grid.monthly_net
+    unit = q(grid.monthly_net, currency)  # a bill amount; the table keeps 4 decimals
     return [
         pricing.make_line(
             item=item.index,
@@ -228,7 +229,7 @@ def _content(
         "customer_id": data.customer_id,
         "account_id": account.id,
         "account_kind": account.kind,
-        "service_address": data.service_address.model_dump(),
+        "service_address": quoted_address(data.service_address),
         "start_date": start.isoformat(),
         "cycle_day": cycle_day,
         "valid_until": valid_until.isoformat(),
@@ -265,6 +266,7 @@ def create_quote(db: Session, data: QuoteCreate, *, actor: Actor) -> Quote:
         )
         for i, item in enumerate(data.items)
     ]
+    check_one_supply_each(items)
     quote_id = new_id()
     valid_until = utcnow() + timedelta(days=release.quote_validity_days)
     content = _content(quote_id, data, account, items, release, locale, start, valid_until)

@@ -30,7 +30,9 @@ from firstmile.messaging import service as messaging_service
 from firstmile.messaging import templates as messaging_templates
 from firstmile.orders import service as orders_service
 from firstmile.provisioning import service as provisioning_service
-from firstmile.web.backoffice import code_labels, event_labels
+from firstmile.web import locale as web_locale
+from firstmile.web.backoffice import code_labels, event_labels, service_words
+from firstmile.web.backoffice.calendars import purposes as booking_purposes
 from firstmile.web.backoffice.common import Translate, field_errors, page, who_of
 from firstmile.web.backoffice.customer_journeys import journeys_of
 from firstmile.web.backoffice.customer_search import find_customers
@@ -140,11 +142,27 @@ def _purposes(db: Session) -> dict[str, Any]:
 
 
 def _words(_: Translate) -> dict[str, Any]:
-    """The customer page's words for codes: event types, channels, kinds of contact."""
+    """The customer page's words for codes: event types, channels, kinds of contact, phone,
+    service and registration, consent sources, booking purposes."""
     return {
         "events": event_labels.event_types(_),
         "channels": code_labels.channels(_),
         "contact_kinds": code_labels.contact_kinds(_),
+        "phone_types": code_labels.phone_types(_),
+        "service_kinds": code_labels.service_kinds(_),
+        "registration_channels": code_labels.registration_channels(_),
+        "consent_sources": code_labels.consent_sources(_),
+        "booking_purposes": dict(booking_purposes(_)),
+    }
+
+
+def _catalogue_words(db: Session, locale: str, _: Translate) -> dict[str, Any]:
+    """Offerings by their names in `locale`, a service's identifiers as labelled values."""
+    names = service_words.catalogue_names(db, locale)
+    fmt = web_locale.Formats(locale)
+    return {
+        "offering_name": names.offering,
+        "identifiers_of": lambda values: service_words.identifiers(values, names, fmt, _),
     }
 
 
@@ -174,6 +192,7 @@ def customer_context(db: Session, customer_id: str, after: int, locale: str) -> 
         "who": who_of(db, [e.actor for e in timeline["events"]] + _path_actors(journeys), _),
         "purposes": _purposes(db),
         **_words(_),
+        **_catalogue_words(db, locale, _),
     }
 
 

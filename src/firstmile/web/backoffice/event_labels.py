@@ -113,6 +113,8 @@ def _delivery_events(_: Translate) -> dict[str, str]:
         "service_order.failed": _("Service order failed"),
         "service_order.retry_scheduled": _("Service order retry scheduled"),
         "service_order.cancelled": _("Service order cancelled"),
+        "service_order.cancellation_submitted": _("Cancellation sent to the network"),
+        "service_order.cancellation_failed": _("Network did not take the cancellation"),
         "network.service_order_completed": _("Network completed a service order"),
         "network.service_order_failed": _("Network failed a service order"),
         "fallout.opened": _("Fallout case opened"),

@@ -69,11 +69,14 @@ RULES = (
 
 
 def _signed_in(request: Request, db: Db) -> Customer | None:
+    """The signed-in customer, if any; their page in their language and time zone, by the
+    rule of every portal page (`web_locale.choose`: `?lang=`, the cookie, then theirs)."""
     row = session_of(request, db, web_sessions.CUSTOMER)
     customer = customers_repository.find(db, row.subject_id) if row is not None else None
     if customer is not None:
         request.state.customer = customer
         request.state.customer_time_zone = customer.time_zone
+        request.state.locale = web_locale.choose(request, customer.language)
     return customer
 
 
@@ -184,8 +187,8 @@ def appointment_page(
 
 @router.post("/portal/appointment", response_class=HTMLResponse)
 def book(request: Request, db: Db, form: PostedForm) -> Response:
-    _ = translator(request.state.locale)
     me = _signed_in(request, db)
+    _ = translator(request.state.locale)
     values = {name: text(form, name) for name in FIELDS} | {"slot_id": text(form, "slot_id")}
     calendar_code = text(form, "calendar") or None
     errors = _checks(values, me, _)

@@ -44,6 +44,7 @@ REASONS = {
     "supply_point_missing": _("Enter your metering point ID to check this offer."),
     "supply_point_invalid": _("This metering point ID is not valid."),
     "no_grid_area": _("We do not supply this postcode."),
+    "postcode_invalid": _("Check the postcode: it has five digits."),
 }
 NOT_AVAILABLE = _("Not available at this address.")
 FIELD_ERRORS = {
