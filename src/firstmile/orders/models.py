@@ -106,6 +106,8 @@ class Product(IdMixin, TimestampMixin, Base):
     status: Mapped[ProductStatus] = mapped_column(String(16))
     features: Mapped[dict[str, Any]] = mapped_column(JSON)
     service_id: Mapped[str | None] = mapped_column(String(36))
+    # An energy supply's metering point (18 digits); a meter is supplied by one product at once.
+    supply_point: Mapped[str | None] = mapped_column(String(40), index=True)
     activated_at: Mapped[datetime | None]
     terminates_on: Mapped[date | None]
     terminated_at: Mapped[datetime | None]

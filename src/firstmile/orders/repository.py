@@ -31,6 +31,15 @@ def find_item(db: Session, item_id: str) -> OrderItem | None:
     return db.get(OrderItem, item_id)
 
 
+def supplying(db: Session, supply_point: str, kind: str) -> Product | None:
+    """The product that supplies (or is being switched to supply) this metering point."""
+    live = (ProductStatus.PENDING, ProductStatus.ACTIVE, ProductStatus.SUSPENDED)
+    stmt = select(Product).where(
+        Product.supply_point == supply_point, Product.kind == kind, Product.status.in_(live)
+    )
+    return db.scalars(stmt.limit(1)).first()
+
+
 def find_product(db: Session, product_id: str, *, for_update: bool = False) -> Product | None:
     stmt = select(Product).where(Product.id == product_id)
     if for_update:

@@ -17,10 +17,11 @@ from firstmile.auth.scopes import Actor
 from firstmile.catalog import service as catalog_service
 from firstmile.catalog.models import Quote
 from firstmile.eventlog import service as eventlog_service
-from firstmile.kit.db import Session, new_id
+from firstmile.kit.db import Session, new_id, serialize_on
 from firstmile.kit.errors import Conflict
 from firstmile.kit.time import utcnow
 from firstmile.orders import events
+from firstmile.orders import repository as repo
 from firstmile.orders.models import (
     ItemAction,
     ItemStatus,
@@ -34,6 +35,7 @@ from firstmile.orders.models import (
 from firstmile.orders.service.contracting import prepare_contract
 
 ADDRESS_OPTIONS = ("supply_point",)
+SUPPLY_KINDS = ("electricity", "gas")
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,29 @@ def _order(quote: Quote, snapshot: dict[str, Any], actor: Actor) -> Order:
     )
 
 
+def _supply_point(plan: PlannedItem) -> str | None:
+    """The metering point an energy plan supplies (None for anything else)."""
+    if plan.add_on or plan.kind not in SUPPLY_KINDS:
+        return None
+    return str(plan.options.get("supply_point") or "") or None
+
+
+def _check_supplies_free(db: Session, planned: list[PlannedItem]) -> None:
+    """409 when a metering point is already supplied, or being switched, by another order:
+    one meter has one supply (ordered twice at once, the second waits and is refused)."""
+    for plan in planned:
+        point = _supply_point(plan)
+        if point is None:
+            continue
+        serialize_on(db, f"supply:{plan.kind}:{point}")
+        if repo.supplying(db, point, plan.kind) is not None:
+            raise Conflict(
+                f"this metering point already has a {plan.kind} supply with us, live or being "
+                "switched; a change of tariff is made to that supply",
+                field="quote_id",
+            )
+
+
 def _item_and_product(order: Order, position: int, plan: PlannedItem) -> tuple[OrderItem, Product]:
     product = Product(
         id=new_id(),
@@ -158,6 +183,7 @@ def _item_and_product(order: Order, position: int, plan: PlannedItem) -> tuple[O
         quote_item=plan.quote_item,
         status=ProductStatus.PENDING,
         features={} if plan.add_on else plan.features,
+        supply_point=_supply_point(plan),
     )
     item = OrderItem(
         order_id=order.id,
@@ -187,6 +213,7 @@ def place_order(db: Session, *, quote_id: str, actor: Actor) -> Order:
     planned = plan_items(db, snapshot)
     if not planned:
         raise Conflict("the quote has nothing to order", field="quote_id")
+    _check_supplies_free(db, planned)
     order = _order(quote, snapshot, actor)
     db.add(order)
     db.flush()
