@@ -59,9 +59,10 @@ class PackMeta(BaseModel):
     cooling_off_business: bool = False
     operator: dict[str, str] = Field(default_factory=dict)
 
-    def cooling_off_for(self, account_kind: str) -> int:
-        """Days a contract of this account kind may be withdrawn from after signing (0: none)."""
-        residential = account_kind == "residential"
+    def cooling_off_for(self, account_kind: str | None) -> int:
+        """Days a contract of this account kind may be withdrawn from after signing (0: none);
+        a snapshot without a kind is a residential one's."""
+        residential = account_kind in (None, "residential")
         return self.cooling_off_days if residential or self.cooling_off_business else 0
 
     @field_validator("locales")

@@ -87,9 +87,7 @@ def render_input(db: Session, contract_id: str) -> ContractInput | None:
         language=contract.language,
         created_at=contract.created_at,
         timezone=meta.timezone,
-        cooling_off_days=meta.cooling_off_for(
-            str(contract.content.get("account_kind") or "residential")
-        ),
+        cooling_off_days=meta.cooling_off_for(contract.content.get("account_kind")),
         operator=meta.operator,
         customer=_party(db, contract.customer_id),
         snapshot=contract.content,

@@ -124,8 +124,8 @@ def cancel_order(db: Session, order_id: str, *, reason: str, actor: Actor) -> Or
     meta = packs.current_meta(db)
     tz = ZoneInfo(meta.timezone)
     today = _local_date(utcnow(), tz)
-    kind = str(order.snapshot.get("account_kind") or "residential")
-    found = assess(db, order, today=today, tz=tz, cooling_off=meta.cooling_off_for(kind))
+    cooling_off = meta.cooling_off_for(order.snapshot.get("account_kind"))
+    found = assess(db, order, today=today, tz=tz, cooling_off=cooling_off)
     was = order.status
     order.status, order.cancelled_at, order.cancelled_by = (
         OrderStatus.CANCELLED,

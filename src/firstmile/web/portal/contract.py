@@ -78,9 +78,7 @@ def _context(db: Session, me: Customer, contract: Contract, locale: str) -> dict
     return {
         "contract": contract,
         "b": plan_view.breakdown(contract.content, locale),
-        "cooling_off_days": meta.cooling_off_for(
-            str(contract.content.get("account_kind") or "residential")
-        ),
+        "cooling_off_days": meta.cooling_off_for(contract.content.get("account_kind")),
         "operator": meta.operator,
         "code_request": waiting,
         "channels": channels,
